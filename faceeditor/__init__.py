@@ -1,0 +1,3 @@
+"""faceeditor: create and edit realistic 3D human heads."""
+
+__version__ = "0.1.0"
