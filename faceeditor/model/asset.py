@@ -41,8 +41,9 @@ class HeadAsset:
         uvs: (T, 2) float32.
         face_uvs: (F, 3) int32.
         face_parts: (F,) uint8, indices into ``faceeditor.model.mesh.PART_NAMES``.
-        basis: (K, V * 3) float32 every shape target, rows in the order
-            phenotype basis, expr, local_pos, local_neg, asym_pos, asym_neg.
+        basis: (K, 3 * V) float32 every shape target, coordinate-major (all x, then all y,
+            then all z: reshape a row to (3, V)), rows in the order phenotype basis, expr,
+            local_pos, local_neg, asym_pos, asym_neg.
         phen_mask: (624, 26) float32 which anchor variations each phenotype shape multiplies.
         phen_projection: (624, 96) float32 from phenotype shape weights to the compact basis.
         metadata: names and conventions (see the build script).
@@ -87,8 +88,13 @@ def default_asset_path() -> Path:
     return Path(str(resources.files("faceeditor.resources") / "models/anny_head/head.npz"))
 
 
+def _coordinate_major(deltas: np.ndarray) -> np.ndarray:
+    """(K, V, 3) -> (K, 3 * V): all x, then all y, then all z of each row."""
+    return np.ascontiguousarray(deltas.transpose(0, 2, 1)).reshape(len(deltas), -1)
+
+
 def _dense_block(data, key: str, num_vertices: int) -> np.ndarray:
-    """(K, V * 3) float32 from the sparse int16 encoding written by the build script."""
+    """(K, 3 * V) float32 from the sparse int16 encoding written by the build script."""
     offsets = data[f"{key}_offsets"]
     vertex = data[f"{key}_vertex"]
     values = data[f"{key}_values"].astype(np.float32)
@@ -97,7 +103,7 @@ def _dense_block(data, key: str, num_vertices: int) -> np.ndarray:
     dense = np.zeros((count, num_vertices, 3), np.float32)
     rows = np.repeat(np.arange(count), np.diff(offsets))
     dense[rows, vertex] = values * scale[rows, None].astype(np.float32)
-    return dense.reshape(count, num_vertices * 3)
+    return _coordinate_major(dense)
 
 
 @lru_cache(maxsize=4)
@@ -117,7 +123,7 @@ def load_asset(path: Path | None = None) -> HeadAsset:
                 )
             template = data["template"].astype(np.float32)
             num_vertices = len(template)
-            blocks = [data["phen_basis"].reshape(-1, num_vertices * 3).astype(np.float32)]
+            blocks = [_coordinate_major(data["phen_basis"].astype(np.float32))]
             blocks += [_dense_block(data, key, num_vertices) for key in TARGET_BLOCKS]
             asset = HeadAsset(
                 template=template,

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from faceeditor.model.asset import HeadAsset, load_asset
+from faceeditor.model.blocked import BlockedBasis
 from faceeditor.model.mesh import FaceMesh
-from faceeditor.model.spec import ParameterSpec, build_spec
+from faceeditor.model.spec import ParameterSpec, build_spec, side_of as _side_of
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ class FaceModel:
         self.spec: ParameterSpec = build_spec(asset.metadata)
         meta = asset.metadata
         self.version = str(meta["asset_version"])
-        self._phenotype_labels = list(meta["phenotype_labels"])
-        self._fixed = dict(meta["fixed_phenotypes"])
-        self._variation_counts = dict(meta["phenotype_anchor_variations"])
-        self._variation_order = list(meta["phenotype_variation_order"])
         self._phen_index = self.spec.indices("phenotype")
         self._phen_names = [p.name for p in self.spec.of_kind("phenotype")]
         self._local_index = self.spec.indices("local")
@@ -76,10 +73,26 @@ class FaceModel:
         self._expr_index = self.spec.indices("expression")
         self._normal_topology = NormalTopology.of(asset.faces, asset.num_vertices)
         n_phen = asset.phen_projection.shape[1]
-        skull = asset.basis[:n_phen].reshape(n_phen, -1, 3)[:, asset.centre_vertices]
-        self._phen_centroids = skull.mean(1)  # (96, 3): skull translation per phenotype shape
+        skull = asset.basis[:n_phen].reshape(n_phen, 3, -1)[:, :, asset.centre_vertices]
+        self._phen_centroids = skull.mean(2)  # (96, 3): skull translation per phenotype shape
+        self._template_cm = np.ascontiguousarray(asset.template.T)  # (3, V)
+        self._blocked = BlockedBasis.of(asset.basis, self._row_groups(), asset.num_vertices)
+        self._phen_table = PhenotypeTable.of(meta, self._phen_names, asset.phen_mask)
         defaults = self.spec.defaults[None, self._phen_index]
         self._default_centroid = (self.phenotype_coefficients(defaults) @ self._phen_centroids)[0]
+
+    def _row_groups(self) -> list:
+        """A region label per basis row (for ``BlockedBasis``): group and side."""
+        sizes = self.asset.block_sizes()
+        by_kind = {
+            "expr": self.spec.of_kind("expression"), "local_pos": self.spec.of_kind("local"),
+            "local_neg": self.spec.of_kind("local"), "asym_pos": self.spec.of_kind("asym"),
+            "asym_neg": self.spec.of_kind("asym"),
+        }
+        labels: list = [("phenotype",)] * sizes["phen"]
+        for block in ("expr", "local_pos", "local_neg", "asym_pos", "asym_neg"):
+            labels += [(p.group, _side_of(p.name)) for p in by_kind[block]]
+        return labels
 
     # -- parameters -----------------------------------------------------------------------
 
@@ -112,8 +125,14 @@ class FaceModel:
             FaceMesh with (V, 3) vertices and normals of the same array type as the input.
         """
         vector = self.vector(params)
-        vertices = self.vertices(vector)
-        normals = vertex_normals(vertices, self.asset.faces, self._normal_topology)
+        if isinstance(vector, np.ndarray) and vector.ndim == 1:
+            # fast path: stay coordinate-major (3, V) until the end
+            xyz = self._coordinate_major_vertices(vector[None])[0]
+            vertices = np.ascontiguousarray(xyz.T)
+            normals = np.ascontiguousarray(_normals_coordinate_major(xyz, self._normal_topology).T)
+        else:
+            vertices = self.vertices(vector)
+            normals = vertex_normals(vertices, self.asset.faces, self._normal_topology)
         return FaceMesh(
             vertices=vertices, normals=normals, faces=self.asset.faces, uvs=self.asset.uvs,
             face_uvs=self.asset.face_uvs, face_parts=self.asset.face_parts,
@@ -123,13 +142,20 @@ class FaceModel:
         """(P,) or (B, P) parameter vector -> (V, 3) or (B, V, 3) vertices."""
         xp = _xp(vector)
         batched = vector.ndim == 2
-        values = vector if batched else vector[None]
+        xyz = self._coordinate_major_vertices(vector if batched else vector[None])
+        vertices = xyz.transpose(0, 2, 1) if xp is np else xyz.transpose(1, 2)
+        if xp is np:
+            vertices = np.ascontiguousarray(vertices)
+        return vertices if batched else vertices[0]
+
+    def _coordinate_major_vertices(self, values):
+        """(B, P) parameter vectors -> (B, 3, V) vertices, as the basis stores them."""
+        xp = _xp(values)
         coefficients = self.coefficients(values)
         basis, template = self._constants(xp, values)
-        flat = coefficients @ basis
         offset = self._recentring(coefficients[:, : len(self._phen_centroids)])
-        vertices = template + flat.reshape(len(values), -1, 3) - offset[:, None, :]
-        return vertices if batched else vertices[0]
+        product = self._blocked.apply(coefficients) if xp is np else coefficients @ basis
+        return product.reshape(len(values), 3, -1) + (template - offset[:, :, None])
 
     def recentring_offset(self, vector):
         """(3,) or (B, 3): the translation ``vertices`` subtracts for these phenotypes."""
@@ -139,13 +165,8 @@ class FaceModel:
         return offset if vector.ndim == 2 else offset[0]
 
     def _recentring(self, phen_coefficients):
-        centroids, default = self._phen_centroids, self._default_centroid
-        if _xp(phen_coefficients) is not np:
-            import torch
-
-            like = phen_coefficients
-            centroids = torch.as_tensor(centroids, dtype=like.dtype, device=like.device)
-            default = torch.as_tensor(default, dtype=like.dtype, device=like.device)
+        centroids = self._like(self._phen_centroids, phen_coefficients)
+        default = self._like(self._default_centroid, phen_coefficients)
         return phen_coefficients @ centroids - default
 
     def coefficients(self, values):
@@ -167,48 +188,37 @@ class FaceModel:
     def phenotype_coefficients(self, phenotypes):
         """(B, 8) macros (spec order) -> (B, 96) coefficients of the compact phenotype basis."""
         xp = _xp(phenotypes)
-        batch = len(phenotypes)
-        named = {name: phenotypes[:, i] for i, name in enumerate(self._phen_names)}
-        columns = []
-        for feature in self._variation_order:
-            if feature == "race":
-                race = xp.stack([named[k] for k in ("african", "asian", "caucasian")], 1)
-                total = race.sum(1)[:, None]
-                # all three at zero means an even mix, as in anny
-                columns.append(xp.where(total == 0, 1.0 / 3.0, race / (total + (total == 0))))
-                continue
-            value = named[feature] if feature in named else phenotypes[:, 0] * 0 + self._fixed[feature]
-            columns.append(_hat_weights(value, _ANCHOR_START.get(feature, 0.0),
-                                        self._variation_counts[feature]))
-        variations = xp.concatenate(columns, 1)  # (B, 26)
-        mask, projection = self._phen_constants(xp, phenotypes)
-        shape_weights = (variations[:, None, :] * mask + (1 - mask)).prod(-1)  # (B, 624)
-        return shape_weights @ projection
+        table = self._phen_table
+        race = phenotypes[:, table.race_inputs]
+        total = race.sum(1)[:, None]
+        # all three at zero means an even mix, as in anny
+        race = xp.where(total == 0, 1.0 / 3.0, race / (total + (total == 0)))
+        values = phenotypes[:, table.hat_inputs].clip(0.0, 1.0)
+        anchors, steps, constants = (self._like(a, phenotypes) for a in
+                                     (table.hat_anchors, table.hat_steps, table.constants))
+        hats = (1 - abs(values - anchors) / steps).clip(0.0, 1.0)
+        # race, interpolated, constant (fixed phenotypes and the padding 1) columns
+        variations = xp.concatenate([race, hats, constants + 0 * phenotypes[:, :1]], 1)
+        shape_weights = variations[:, table.factors].prod(-1)  # (B, 624)
+        return shape_weights @ self._like(self.asset.phen_projection, phenotypes)
 
     # -- constants per array library --------------------------------------------------------
 
     def _constants(self, xp, like):
-        if xp is np:
-            return self.asset.basis, self.asset.template
-        return self._torch_constants(like.dtype, like.device)[:2]
+        """(K, 3V) basis and (3, V) template, as numpy or as torch like ``like``."""
+        return self._like(self.asset.basis, like), self._like(self._template_cm, like)
 
-    def _phen_constants(self, xp, like):
-        if xp is np:
-            return self.asset.phen_mask, self.asset.phen_projection
-        return self._torch_constants(like.dtype, like.device)[2:]
-
-    def _torch_constants(self, dtype, device):
-        key = (dtype, str(device))
-        cache = self._torch_cache
-        if key not in cache:
+    def _like(self, array: np.ndarray, like):
+        """``array`` itself for numpy input; a cached torch copy of ``like``'s dtype and device."""
+        if isinstance(like, np.ndarray):
+            return array
+        key = (id(array), like.dtype, str(like.device))
+        if key not in self._torch_cache:
             import torch
 
-            cache[key] = tuple(
-                torch.as_tensor(np.array(a), dtype=dtype, device=device)
-                for a in (self.asset.basis, self.asset.template, self.asset.phen_mask,
-                          self.asset.phen_projection)
-            )
-        return cache[key]
+            self._torch_cache[key] = torch.as_tensor(np.array(array), dtype=like.dtype,
+                                                     device=like.device)
+        return self._torch_cache[key]
 
     @cached_property
     def _torch_cache(self) -> dict:
@@ -225,16 +235,74 @@ class FaceModel:
         )
 
 
-def _hat_weights(value, start: float, count: int):
-    """(B,) values -> (B, count) linear interpolation weights on ``linspace(start, 1, count)``.
+@dataclasses.dataclass(frozen=True)
+class PhenotypeTable:
+    """Precomputed indexing for ``phenotype_coefficients``.
 
-    Values outside the anchor range are clamped (anny's ``extrapolate=False``).
+    anny's phenotype weights: each macro is linearly interpolated between anchors (hat
+    functions on ``linspace(start, 1, n)``; age starts at -1/3), the three ancestry weights are
+    normalised, and each of the 624 phenotype shapes takes the product of a few of those 26
+    anchor weights (``prod(weights * mask + (1 - mask))``). Here the columns are built in the
+    order race, interpolated, constants (fixed phenotypes, then a padding 1), and ``factors``
+    lists, per shape, the (at most 6) columns it multiplies.
+
+    Attributes:
+        race_inputs: (3,) which macros are african, asian, caucasian.
+        hat_inputs, hat_anchors, hat_steps: (H,) per interpolated column: its macro, anchor, step.
+        constants: (C,) weights of the fixed phenotypes, then 1.0.
+        factors: (624, M) column indices per phenotype shape.
     """
-    xp = _xp(value)
-    step = (1.0 - start) / (count - 1)
-    value = value.clip(start, 1.0)
-    columns = [(1 - abs((value - (start + i * step)) / step)).clip(0, 1) for i in range(count)]
-    return xp.stack(columns, 1)
+
+    race_inputs: np.ndarray
+    hat_inputs: np.ndarray
+    hat_anchors: np.ndarray
+    hat_steps: np.ndarray
+    constants: np.ndarray
+    factors: np.ndarray
+
+    @classmethod
+    def of(cls, metadata: Mapping, macro_names: list[str], mask: np.ndarray) -> "PhenotypeTable":
+        counts = metadata["phenotype_anchor_variations"]
+        fixed = metadata["fixed_phenotypes"]
+        race_inputs = [macro_names.index(k) for k in ("african", "asian", "caucasian")]
+        hat_inputs, hat_anchors, hat_steps, constants = [], [], [], []
+        canonical = {}  # canonical column (anny's order) -> (kind, position)
+        column = 0
+        for feature in metadata["phenotype_variation_order"]:
+            if feature == "race":
+                for i in range(3):
+                    canonical[column] = ("race", i)
+                    column += 1
+                continue
+            n = counts[feature]
+            start = _ANCHOR_START.get(feature, 0.0)
+            step = (1.0 - start) / (n - 1)
+            anchors = [start + i * step for i in range(n)]
+            if feature in fixed:
+                value = min(max(fixed[feature], start), 1.0)
+                for anchor in anchors:
+                    canonical[column] = ("constant", len(constants))
+                    constants.append(max(0.0, 1.0 - abs(value - anchor) / step))
+                    column += 1
+            else:
+                for anchor in anchors:
+                    canonical[column] = ("hat", len(hat_inputs))
+                    hat_inputs.append(macro_names.index(feature))
+                    hat_anchors.append(anchor)
+                    hat_steps.append(step)
+                    column += 1
+        constants.append(1.0)  # the padding factor
+        offsets = {"race": 0, "hat": 3, "constant": 3 + len(hat_inputs)}
+        position = {c: offsets[kind] + i for c, (kind, i) in canonical.items()}
+        padding = offsets["constant"] + len(constants) - 1
+        width = int(mask.sum(1).max())
+        factors = np.full((len(mask), width), padding, np.int64)
+        for row, used in enumerate(mask > 0.5):
+            chosen = [position[c] for c in np.flatnonzero(used)]
+            factors[row, : len(chosen)] = chosen
+        as32 = lambda v: np.asarray(v, np.float32)  # noqa: E731
+        return cls(np.asarray(race_inputs), np.asarray(hat_inputs), as32(hat_anchors),
+                   as32(hat_steps), as32(constants), factors)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,6 +312,8 @@ class NormalTopology:
     Attributes:
         corner_vertex: (3F,) vertex of each face corner, sorted.
         corner_face: (3F,) face of each sorted corner.
+        face_corners: the (F,) first, second and third vertex of every face.
+        corner_slots: (9F,) for coordinate-major sums: corner vertex + axis * V, axis-major.
         starts: (U,) where each used vertex's run of corners begins.
         used: (U,) the vertices that lie on at least one face.
         num_vertices: V.
@@ -254,6 +324,8 @@ class NormalTopology:
     starts: np.ndarray
     used: np.ndarray
     num_vertices: int
+    face_corners: tuple[np.ndarray, np.ndarray, np.ndarray]
+    corner_slots: np.ndarray
 
     @classmethod
     def of(cls, faces: np.ndarray, num_vertices: int) -> "NormalTopology":
@@ -262,7 +334,10 @@ class NormalTopology:
         counts = np.bincount(corner_vertex, minlength=num_vertices)
         used = np.flatnonzero(counts)
         starts = np.concatenate([[0], np.cumsum(counts[used])[:-1]])
-        return cls(corner_vertex[order], order // 3, starts, used, num_vertices)
+        corners = tuple(np.ascontiguousarray(faces[:, i], dtype=np.intp) for i in range(3))
+        flat = faces.reshape(-1).astype(np.intp)
+        slots = np.concatenate([flat + axis * num_vertices for axis in range(3)])
+        return cls(corner_vertex[order], order // 3, starts, used, num_vertices, corners, slots)
 
 
 def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None = None):
@@ -278,6 +353,8 @@ def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None 
     xp = _xp(vertices)
     if topology is None:
         topology = NormalTopology.of(faces, vertices.shape[-2])
+    if xp is np and vertices.ndim == 2:
+        return _vertex_normals_numpy(vertices, topology)
     a = vertices[..., faces[:, 0], :]
     b = vertices[..., faces[:, 1], :]
     c = vertices[..., faces[:, 2], :]
@@ -300,6 +377,30 @@ def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None 
         summed = xp.zeros_like(vertices).index_add(-2, index, corners)
     length = ((summed * summed).sum(-1) + 1e-30) ** 0.5
     return summed / length[..., None]
+
+
+def _vertex_normals_numpy(vertices: np.ndarray, topology: NormalTopology) -> np.ndarray:
+    """``vertex_normals`` for one (V, 3) numpy array."""
+    return np.ascontiguousarray(
+        _normals_coordinate_major(np.ascontiguousarray(vertices.T), topology).T
+    )
+
+
+def _normals_coordinate_major(xyz: np.ndarray, topology: NormalTopology) -> np.ndarray:
+    """(3, V) vertices -> (3, V) unit normals (numpy; coordinate-major arrays keep every gather
+    a fast 1-D ``take`` and the accumulation one ``bincount``)."""
+    f0, f1, f2 = topology.face_corners
+    a = xyz.take(f0, axis=1)
+    u = xyz.take(f1, axis=1) - a
+    v = xyz.take(f2, axis=1) - a
+    face_normals = np.stack(
+        (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+    )
+    corners = np.repeat(face_normals, 3, axis=1).reshape(-1)  # (3 * 3F,), faces' corner order
+    summed = np.bincount(topology.corner_slots, weights=corners,
+                         minlength=3 * topology.num_vertices).reshape(3, -1)
+    summed /= np.sqrt((summed * summed).sum(0)) + 1e-30
+    return summed.astype(xyz.dtype)
 
 
 def load_default_model(asset_path: Path | None = None) -> FaceModel:

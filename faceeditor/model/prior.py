@@ -34,18 +34,20 @@ ADULT_YEARS = (16.0, 85.0)
 DIRICHLET_CONCENTRATION = 0.6
 MIN_CONCENTRATION = 4.0
 PHENOTYPE_SPREAD = 0.25
-ASYM_SPREAD = 0.12
+ASYM_SPREAD = 0.08
 EXPRESSION_SPREAD = 0.5
 SIDE_JITTER = 0.06
 
 #: Spread (standard deviation) of the local shape changes by region.
 LOCAL_SPREAD = {
-    "head": 0.25, "forehead": 0.3, "brows": 0.3, "eyes": 0.3, "nose": 0.35, "mouth": 0.3,
-    "cheeks": 0.3, "chin_jaw": 0.3, "ears": 0.3, "neck": 0.2,
+    "head": 0.25, "forehead": 0.3, "brows": 0.3, "eyes": 0.25, "nose": 0.25, "mouth": 0.2,
+    "cheeks": 0.25, "chin_jaw": 0.25, "ears": 0.3, "neck": 0.2,
 }
 
-#: Local changes that move or stretch the whole head rather than shape it: kept small.
-WHOLE_HEAD = ("head_trans", "neck_trans", "measure_neck_height", "neck_scale_vert", "head_angle")
+#: Local changes that move a whole feature or the whole head rather than shape it: kept small
+#: (large moves of the mouth or nose push the inner mouth surface through the skin).
+WHOLE_HEAD = ("head_trans", "neck_trans", "measure_neck_height", "neck_scale_vert", "head_angle",
+              "mouth_trans", "nose_trans", "nose_scale_vert")
 WHOLE_HEAD_SPREAD = 0.08
 
 

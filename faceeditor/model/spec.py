@@ -260,12 +260,13 @@ class ParameterSpec:
         result = dict(values)
         full = self.to_dict(self.vector(values))
         for p in self.params:
-            if p.mirror and _side(p.name) == source:
+            if p.mirror and side_of(p.name) == source:
                 result[p.mirror] = full[p.name]
         return result
 
 
-def _side(name: str) -> str | None:
+def side_of(name: str) -> str | None:
+    """"left", "right" or None (central) for a parameter name."""
     if name.startswith("l_") or name.endswith("Left"):
         return "left"
     if name.startswith("r_") or name.endswith("Right"):

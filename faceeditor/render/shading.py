@@ -1,0 +1,98 @@
+"""The material of each face part and the three-point studio light, as shader uniforms.
+
+Lighting runs in linear RGB; the fragment shader encodes sRGB at the end.  Lights are fixed to
+the camera (view space: +X right, +Y up, +Z toward the viewer), like a photo studio that moves
+with the photographer, so every named view is lit the same way: the key light sits above and to
+the camera's left, the fill low right, the rim behind the head above right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import moderngl
+import numpy as np
+
+from faceeditor.model.mesh import PART_NAMES
+from faceeditor.render.program import set_uniform
+
+Vec3 = tuple[float, float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class PartMaterial:
+    """Surface of one part.
+
+    Attributes:
+        albedo_srgb: base colour in sRGB [0, 1] (converted to linear for lighting).
+        wrap: per-channel diffuse wrap in [0, 1); a larger red wrap imitates light scattered
+            under the skin, so the terminator is soft and warm instead of plastic-hard.
+        specular: Blinn-Phong specular strength (linear).
+        shininess: Blinn-Phong exponent.
+    """
+
+    albedo_srgb: Vec3
+    wrap: Vec3
+    specular: float
+    shininess: float
+
+
+PART_MATERIALS: dict[str, PartMaterial] = {
+    "skin": PartMaterial((0.80, 0.60, 0.50), (0.36, 0.26, 0.22), 0.07, 18.0),
+    "eyes": PartMaterial((0.88, 0.87, 0.85), (0.10, 0.10, 0.10), 0.60, 120.0),
+    "tongue": PartMaterial((0.80, 0.36, 0.38), (0.35, 0.25, 0.25), 0.25, 40.0),
+    "teeth": PartMaterial((0.92, 0.88, 0.76), (0.20, 0.20, 0.20), 0.30, 60.0),
+    "mouth_cavity": PartMaterial((0.22, 0.04, 0.04), (0.50, 0.40, 0.40), 0.02, 10.0),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Light:
+    """A directional light: ``direction`` (view space, toward the light), ``colour`` linear."""
+
+    direction: Vec3
+    colour: Vec3
+
+
+@dataclasses.dataclass(frozen=True)
+class StudioLighting:
+    """Key, fill and rim lights plus a hemisphere ambient (``sky`` above, ``ground`` below)."""
+
+    key: Light = Light((-0.6, 0.5, 0.6), (1.25, 1.20, 1.12))
+    fill: Light = Light((0.7, -0.1, 0.7), (0.16, 0.18, 0.21))
+    rim: Light = Light((0.6, 0.5, -0.7), (0.55, 0.56, 0.60))
+    sky: Vec3 = (0.07, 0.08, 0.10)
+    ground: Vec3 = (0.04, 0.03, 0.025)
+
+    @property
+    def lights(self) -> tuple[Light, Light, Light]:
+        return (self.key, self.fill, self.rim)
+
+
+def srgb_to_linear(srgb: np.ndarray) -> np.ndarray:
+    """Decode sRGB values in [0, 1] (any shape) to linear RGB with the exact piecewise curve."""
+    c = np.asarray(srgb, dtype=np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def apply_shading(
+    program: moderngl.Program,
+    materials: dict[str, PartMaterial] | None = None,
+    lighting: StudioLighting | None = None,
+) -> None:
+    """Write per-part materials (arrays indexed by part id) and the lights to ``program``."""
+    materials = PART_MATERIALS if materials is None else materials
+    lighting = StudioLighting() if lighting is None else lighting
+    missing = [name for name in PART_NAMES if name not in materials]
+    if missing:
+        raise KeyError(f"no material for parts {missing}; materials given: {sorted(materials)}")
+    table = [materials[name] for name in PART_NAMES]
+    set_uniform(program, "u_albedo", srgb_to_linear([m.albedo_srgb for m in table]))
+    set_uniform(program, "u_wrap", np.array([m.wrap for m in table]))
+    set_uniform(program, "u_specular", np.array([(m.specular, m.shininess) for m in table]))
+    directions = np.array([light.direction for light in lighting.lights], dtype=np.float64)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    set_uniform(program, "u_light_direction", directions)
+    set_uniform(program, "u_light_colour", np.array([light.colour for light in lighting.lights]))
+    set_uniform(program, "u_sky", lighting.sky)
+    set_uniform(program, "u_ground", lighting.ground)
