@@ -8,9 +8,6 @@
 PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
-# Pinned and installed first: an unpinned torch would pull the multi-GB CUDA build.
-# (pip's find-links has the CPU wheel of this version.)
-TORCH  := torch==2.13.0
 XVFB   := xvfb-run -a -s "-screen 0 1600x1000x24"
 PYTEST_ARGS ?=
 
@@ -49,7 +46,6 @@ system-deps-test:
 $(VENV)/.installed-gui:  EXTRAS := gui
 $(VENV)/.installed-test: EXTRAS := test,gui
 $(VENV)/.installed-gui $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/pip
-	$(VPY) -m pip install -q $(TORCH)
 	$(VPY) -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
 

@@ -90,3 +90,17 @@ def _current_egl_context() -> int | None:
     egl = ctypes.CDLL(ctypes.util.find_library("EGL"))
     egl.eglGetCurrentContext.restype = ctypes.c_void_p
     return egl.eglGetCurrentContext()
+
+
+def test_torch_torchvision_open_clip_import_together():
+    """The pinned version set works: a tiny random open_clip model encodes an image and text."""
+    import open_clip
+    import torch
+    import torchvision  # noqa: F401  (open_clip needs it; this is the import that breaks first)
+
+    model = open_clip.create_model("ViT-B-32", pretrained=None)
+    tokenizer = open_clip.get_tokenizer("ViT-B-32")
+    with torch.no_grad():
+        image = model.encode_image(torch.zeros(1, 3, 224, 224))
+        text = model.encode_text(tokenizer(["a smiling face"]))
+    assert image.shape == text.shape == (1, 512)
