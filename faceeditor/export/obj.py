@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from faceeditor.fileio import write_atomic
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
 
 
@@ -32,20 +31,6 @@ def obj_text(mesh: FaceMesh, header: str = "") -> str:
         corners = np.stack([v, t, v], -1).reshape(len(chosen), 9)
         np.savetxt(out, corners, fmt="f %d/%d/%d %d/%d/%d %d/%d/%d")
     return out.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        # after a successful rename the temporary name is gone; after a failure, tidy up
-        Path(tmp).unlink(missing_ok=True)
 
 
 def write_obj(mesh: FaceMesh, path: Path, header: str = "") -> None:

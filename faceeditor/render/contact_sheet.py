@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from faceeditor.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +62,7 @@ def save_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
     target = Path(path)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            Image.fromarray(image, "RGB").save(stream, format="PNG")
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    encoded = io.BytesIO()
+    Image.fromarray(image, "RGB").save(encoded, format="PNG")
+    write_atomic(target, encoded.getvalue())
     log.debug("wrote %s (%dx%d)", target, image.shape[1], image.shape[0])

@@ -74,7 +74,7 @@ class OffscreenRenderer:
                 self.program = load_program(self.ctx, PROGRAM_NAME, defines)
                 apply_shading(self.program, lighting=lighting)
                 set_uniform(self.program, "u_use_albedo_map", False)
-        except BaseException:
+        except Exception:
             self._closed = True
             if self._owns_ctx:
                 self.ctx.release()  # frees everything created on it
