@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Before any test makes an OpenGL context: triton (from torch) crashes the process when it
+    # is loaded after Mesa's llvmpipe (see faceeditor/render/llvm_guard.py).
+    from faceeditor.render.llvm_guard import load_triton_first
+
+    load_triton_first()
     # Without an X server (plain `pytest` on a headless machine) Qt falls back to its
     # offscreen platform. `make test` runs under Xvfb and sets QT_QPA_PLATFORM=xcb itself.
     if not os.environ.get("DISPLAY"):

@@ -137,3 +137,80 @@ class Camera:
 def _triple(values: np.ndarray) -> tuple[float, float, float]:
     x, y, z = (float(v) for v in values)
     return (x, y, z)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrbitCamera:
+    """An interactive camera orbiting ``target``: the viewport's orbit / pan / zoom state.
+
+    Attributes:
+        yaw: degrees around +Y; 0 looks at the face from +Z, 90 from +X (the head's left).
+        pitch: degrees above the horizontal plane, limited to (-89, 89).
+        distance: metres from ``target`` to the eye.
+        target: (3,) point orbited and looked at.
+    """
+
+    yaw: float = 0.0
+    pitch: float = 0.0
+    distance: float = 0.8
+    target: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    fov_y: float = DEFAULT_FOV_Y_DEGREES
+
+    @property
+    def backward(self) -> np.ndarray:
+        """(3,) unit direction from the target toward the eye."""
+        yaw, pitch = math.radians(self.yaw), math.radians(self.pitch)
+        return np.array([math.sin(yaw) * math.cos(pitch), math.sin(pitch),
+                         math.cos(yaw) * math.cos(pitch)])
+
+    def camera(self) -> Camera:
+        eye = np.asarray(self.target) + self.backward * self.distance
+        return Camera(eye=_triple(eye), target=self.target, fov_y=self.fov_y,
+                      near=self.distance * 0.05, far=self.distance * 20.0)
+
+    def orbited(self, d_yaw: float, d_pitch: float) -> OrbitCamera:
+        pitch = min(max(self.pitch + d_pitch, -89.0), 89.0)
+        return dataclasses.replace(self, yaw=(self.yaw + d_yaw) % 360.0, pitch=pitch)
+
+    def panned(self, right: float, up: float) -> OrbitCamera:
+        """Move the target by ``right``/``up`` times the distance, in the view plane."""
+        backward = self.backward
+        right_axis = np.cross((0.0, 1.0, 0.0), backward)
+        right_axis /= np.linalg.norm(right_axis)
+        up_axis = np.cross(backward, right_axis)
+        shift = (right_axis * right + up_axis * up) * self.distance
+        return dataclasses.replace(self, target=_triple(np.asarray(self.target) + shift))
+
+    def zoomed(self, factor: float) -> OrbitCamera:
+        """Distance times ``factor`` (< 1 moves closer), kept within 5 cm .. 20 m."""
+        return dataclasses.replace(self, distance=min(max(self.distance * factor, 0.05), 20.0))
+
+    @classmethod
+    def framing(cls, view: str, vertices: np.ndarray, aspect: float = 1.0,
+                margin: float = 1.1) -> OrbitCamera:
+        """The named ``view`` framing ``vertices`` (N, 3), as an orbit camera."""
+        framed = Camera.framing(view, vertices, aspect=aspect, margin=margin)
+        offset = np.subtract(framed.eye, framed.target)
+        distance = float(np.linalg.norm(offset))
+        x, y, z = offset / distance
+        return cls(yaw=math.degrees(math.atan2(x, z)), pitch=math.degrees(math.asin(y)),
+                   distance=distance, target=framed.target, fov_y=framed.fov_y)
+
+    def to_json(self) -> dict[str, object]:
+        return {"yaw": self.yaw, "pitch": self.pitch, "distance": self.distance,
+                "target": list(self.target), "fov_y": self.fov_y}
+
+    @classmethod
+    def from_json(cls, data: dict) -> OrbitCamera:
+        """Inverse of ``to_json``; raises ``ValueError`` for malformed data."""
+        try:
+            target = tuple(float(v) for v in data["target"])
+            if len(target) != 3:
+                raise ValueError("target needs 3 numbers")
+            camera = cls(yaw=float(data["yaw"]), pitch=float(data["pitch"]),
+                         distance=float(data["distance"]), target=_triple(np.array(target)),
+                         fov_y=float(data.get("fov_y", DEFAULT_FOV_Y_DEGREES)))
+            camera.camera()  # validates distance and fov
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"bad camera data: {error}") from None
+        return camera

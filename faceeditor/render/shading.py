@@ -96,3 +96,28 @@ def apply_shading(
     set_uniform(program, "u_light_colour", np.array([light.colour for light in lighting.lights]))
     set_uniform(program, "u_sky", lighting.sky)
     set_uniform(program, "u_ground", lighting.ground)
+
+
+#: Lighting presets offered by the viewport, by name (same three-light rig, different moods).
+LIGHTING_PRESETS: dict[str, StudioLighting] = {
+    "studio": StudioLighting(),
+    "soft daylight": StudioLighting(
+        key=Light((-0.25, 0.8, 0.55), (0.80, 0.80, 0.82)),
+        fill=Light((0.6, 0.05, 0.8), (0.34, 0.33, 0.31)),
+        rim=Light((0.0, 0.6, -0.8), (0.22, 0.24, 0.28)),
+        sky=(0.30, 0.32, 0.36), ground=(0.12, 0.10, 0.09)),
+    "rim": StudioLighting(
+        key=Light((-0.85, 0.3, -0.45), (1.5, 1.42, 1.32)),
+        fill=Light((0.2, 0.0, 1.0), (0.10, 0.11, 0.13)),
+        rim=Light((0.85, 0.35, -0.45), (1.2, 1.26, 1.45)),
+        sky=(0.03, 0.035, 0.045), ground=(0.015, 0.012, 0.01)),
+    "flat": StudioLighting(
+        key=Light((0.0, 0.0, 1.0), (0.0, 0.0, 0.0)),
+        fill=Light((0.0, 1.0, 0.0), (0.0, 0.0, 0.0)),
+        rim=Light((1.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
+        sky=(1.0, 1.0, 1.0), ground=(1.0, 1.0, 1.0)),
+}
+
+#: What the fragment shader outputs: the lit surface, its colour only, its view-space normals,
+#: or the lighting on a uniform grey (index = the shader's ``u_view_mode``).
+VIEW_MODES: tuple[str, ...] = ("shaded", "albedo", "normals", "shading")

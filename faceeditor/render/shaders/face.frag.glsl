@@ -12,8 +12,11 @@ uniform vec3 u_light_colour[LIGHT_COUNT];     // linear RGB
 uniform vec3 u_sky;
 uniform vec3 u_ground;
 
-uniform bool u_use_albedo_map;   // skin colour from u_albedo_map (sRGB texture) when true
+uniform bool u_use_albedo_map;   // every part's colour from u_albedo_map (sRGB texture) when true
 uniform sampler2D u_albedo_map;
+
+uniform int u_view_mode;    // 0 shaded, 1 albedo only, 2 view-space normals, 3 shading on grey
+uniform vec4 u_overlay;     // wireframe pass: rgb mixed over the surface by alpha (0 = off)
 
 in vec3 v_position;
 in vec3 v_normal;
@@ -40,7 +43,7 @@ void main() {
     vec3 to_eye = normalize(-v_position);
 
     vec3 albedo = u_albedo[part];
-    if (u_use_albedo_map && part == uint(PART_SKIN)) {
+    if (u_use_albedo_map) {  // the albedo texture paints every part (iris, teeth, tongue)
         albedo = srgb_to_linear(texture(u_albedo_map, v_texcoord).rgb);
     }
     vec3 wrap = u_wrap[part];
@@ -58,5 +61,14 @@ void main() {
             specular += u_light_colour[i] * strength * pow(max(dot(n, h), 0.0), shininess);
         }
     }
-    f_colour = vec4(linear_to_srgb(albedo * diffuse + specular), 1.0);
+    vec3 colour = albedo * diffuse + specular;
+    if (u_view_mode == 1) {
+        colour = albedo;
+    } else if (u_view_mode == 2) {
+        colour = srgb_to_linear(n * 0.5 + 0.5);
+    } else if (u_view_mode == 3) {
+        colour = vec3(0.45) * diffuse + specular;
+    }
+    colour = mix(colour, u_overlay.rgb, u_overlay.a);
+    f_colour = vec4(linear_to_srgb(colour), 1.0);
 }

@@ -1,0 +1,161 @@
+"""The text prompt panel: a prompt box with history, a strength slider, apply and undo, a live
+preview once typing stops, and a bar chart of the parameters the prompt moves.
+
+A thin Qt layer over ``faceeditor.text.session.PromptSession``, which holds every decision
+(debounce, preview, one undo step per applied prompt, history); this widget only forwards
+keystrokes and draws results.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceeditor.text.engine import EditResult
+from faceeditor.text.session import MAX_STRENGTH, PromptSession
+
+POLL_MS = 50
+MAX_BARS = 12
+
+
+class PromptPanel(QWidget):
+    """Prompt box, strength, Apply/Undo, status line and the "what moved" chart.
+
+    Signals:
+        applied(EditResult): after a prompt was applied to the state.
+    """
+
+    applied = Signal(object)
+
+    def __init__(self, session: PromptSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.prompt = QLineEdit()
+        self.prompt.setPlaceholderText("Describe a change: a faint crooked smile; older, "
+                                       "with a broader nose")
+        self.prompt.setClearButtonEnabled(True)
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(0, int(MAX_STRENGTH * 100))
+        self.strength.setValue(int(round(session.strength * 100)))
+        self.strength_label = QLabel()
+        self.apply_button = QPushButton("Apply")
+        self.undo_button = QPushButton("Undo")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.chart = pg.PlotWidget(background=(30, 31, 35))
+        self.chart.setMenuEnabled(False)
+        self.chart.setMouseEnabled(x=False, y=False)
+        self.chart.hideButtons()
+        self.chart.setMinimumHeight(160)
+        self.bars: pg.BarGraphItem | None = None
+        self._drawn: dict[str, float] = {}
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Strength"))
+        controls.addWidget(self.strength, 1)
+        controls.addWidget(self.strength_label)
+        controls.addWidget(self.apply_button)
+        controls.addWidget(self.undo_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prompt)
+        layout.addLayout(controls)
+        layout.addWidget(self.status)
+        layout.addWidget(self.chart, 1)
+
+        self.prompt.textEdited.connect(self._on_text_edited)
+        self.prompt.returnPressed.connect(self.apply)
+        self.prompt.installEventFilter(self)
+        self.strength.valueChanged.connect(self._on_strength)
+        self.apply_button.clicked.connect(self.apply)
+        self.undo_button.clicked.connect(self.undo)
+        self.timer.timeout.connect(self._poll)
+        self._on_strength(self.strength.value())
+
+    # -- user actions -------------------------------------------------------------------------
+    def apply(self) -> EditResult | None:
+        result = self.session.apply()
+        if result is not None:
+            self.show_result(result, applied=True)
+            self.applied.emit(result)
+        return result
+
+    def undo(self) -> None:
+        self.session.undo()
+        self.show_result(None)
+
+    def _on_text_edited(self, text: str) -> None:
+        self.session.text_changed(text, time.monotonic())
+        self.timer.start()
+
+    def _on_strength(self, value: int) -> None:
+        self.session.strength = value / 100.0
+        self.strength_label.setText(f"{value / 100.0:.2f}")
+        self.timer.start()
+
+    def _poll(self) -> None:
+        if not self.session.preview_due(time.monotonic()):
+            return
+        self.timer.stop()
+        self.show_result(self.session.poll(time.monotonic()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.prompt and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                text = (self.session.history_previous() if key == Qt.Key.Key_Up
+                        else self.session.history_next())
+                if text is not None:
+                    self.prompt.setText(text)
+                    self.session.text_changed(text, time.monotonic())
+                    self.timer.start()
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.session.cancel()
+                self.show_result(None)
+                return True
+        return super().eventFilter(watched, event)
+
+    # -- drawing ------------------------------------------------------------------------------
+    def show_result(self, result: EditResult | None, applied: bool = False) -> None:
+        """Status line and bar chart for ``result`` (None clears them)."""
+        if self.bars is not None:
+            self.chart.removeItem(self.bars)
+            self.bars = None
+        self._drawn = {}
+        if result is None:
+            self.status.setText("")
+            self.chart.getAxis("left").setTicks([[]])
+            return
+        prefix = "Applied: " if applied else "Preview: "
+        self.status.setText(prefix + result.message())
+        moved = sorted(result.changed.items(), key=lambda kv: -abs(kv[1]))[:MAX_BARS]
+        if not moved:
+            self.chart.getAxis("left").setTicks([[]])
+            return
+        rows = list(range(len(moved) - 1, -1, -1))  # the largest change on top
+        widths = [delta for _, delta in moved]
+        brushes = [pg.mkBrush((110, 200, 140) if d > 0 else (220, 110, 100)) for d in widths]
+        self.bars = pg.BarGraphItem(x0=0, y=rows, height=0.7, width=widths, brushes=brushes)
+        self.chart.addItem(self.bars)
+        self._drawn = dict(moved)
+        self.chart.getAxis("left").setTicks([[(row, name) for row, (name, _) in zip(rows, moved)]])
+        self.chart.setYRange(-0.5, len(moved) - 0.5)
+        reach = max(abs(w) for w in widths)
+        self.chart.setXRange(-reach * 1.1, reach * 1.1)
+
+    def bar_values(self) -> dict[str, float]:
+        """{parameter: delta} currently drawn (for tests and accessibility)."""
+        return dict(self._drawn)

@@ -1,0 +1,425 @@
+"""The 3D viewport: a QOpenGLWindow drawing the face with faceeditor.render's renderer.
+
+It is a window embedded with ``QWidget.createWindowContainer`` rather than a QOpenGLWidget: a
+QOpenGLWidget makes Qt compose the whole main window through OpenGL on every frame, which on a
+software rasteriser (Xvfb/llvmpipe) costs about 15 ms per frame before the face is drawn.
+
+moderngl wraps Qt's own OpenGL context (created in ``initializeGL``); every ``paintGL`` binds
+the window's framebuffer with ``ctx.detect_framebuffer(self.defaultFramebufferObject())``.
+The GPU buffers are built once and rewritten in place when the parameters change; the model is
+evaluated lazily, at most once per presented frame.
+
+Mouse: left drag orbits, middle drag (or Shift + left) pans, the wheel / pinch zooms.
+
+Frames drawn while something changes are not antialiased, and when they take longer than
+``FRAME_BUDGET_MS`` (a software rasteriser) they are drawn at 3/4 or 1/2 size and stretched.
+Once the picture has been still for ``REFINE_DELAY_MS`` it is drawn again at full size into a
+multisampled offscreen target and blitted (resolved) into the widget's framebuffer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import moderngl
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QNativeGestureEvent, QWheelEvent
+from PySide6.QtOpenGL import QOpenGLWindow
+
+from faceeditor.model.mesh import FaceMesh
+from faceeditor.render.camera import OrbitCamera
+from faceeditor.render.errors import RenderError
+from faceeditor.render.framebuffer import OffscreenTarget
+from faceeditor.render.offscreen import OffscreenRenderer
+from faceeditor.render.scaled import ScaledTarget
+from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
+from faceeditor.state import GEOMETRY_KINDS, ParameterState
+
+log = logging.getLogger(__name__)
+
+ORBIT_DEGREES_PER_PIXEL = 0.4
+#: After this long without a new frame, draw the still picture once more with 4x multisampling
+#: (interactive frames skip it: on a software rasteriser it triples the cost of a frame).
+REFINE_DELAY_MS = 250
+REFINE_SAMPLES = 4
+#: Interactive frames aim at this paint time; slower ones switch to a lower drawing scale.
+FRAME_BUDGET_MS = 20.0
+SCALES = (1.0, 0.75, 0.5)
+ALBEDO_PREVIEW_SIZE = 1024
+TURNTABLE_DEGREES_PER_SECOND = 30.0
+#: Named views on keys, as (yaw, pitch) in degrees.
+NAMED_VIEWS = {"front": (0.0, 0.0), "side": (90.0, 0.0), "three-quarter": (35.0, 5.0)}
+
+
+@dataclasses.dataclass
+class ViewSettings:
+    """How the viewport draws; saved in projects and (lighting) in the user settings."""
+
+    lighting: str = "studio"
+    mode: str = "shaded"
+    wireframe: bool = False
+    background: tuple[int, int, int] = (58, 60, 66)
+    turntable: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"lighting": self.lighting, "mode": self.mode, "wireframe": self.wireframe,
+                "background": list(self.background), "turntable": self.turntable}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ViewSettings:
+        """Read what ``to_json`` wrote; unknown or malformed entries keep their defaults."""
+        settings = cls()
+        if data.get("lighting") in LIGHTING_PRESETS:
+            settings.lighting = data["lighting"]
+        if data.get("mode") in VIEW_MODES:
+            settings.mode = data["mode"]
+        settings.wireframe = bool(data.get("wireframe", False))
+        background = data.get("background")
+        if (isinstance(background, list) and len(background) == 3
+                and all(isinstance(v, int) and 0 <= v <= 255 for v in background)):
+            settings.background = (background[0], background[1], background[2])
+        settings.turntable = bool(data.get("turntable", False))
+        return settings
+
+
+class Viewport(QOpenGLWindow):
+    """Draws the face of ``state``; emits ``frameTime(ms)`` after each presented frame."""
+
+    frameTime = Signal(float)
+    albedoUnavailable = Signal(str)
+    cameraChanged = Signal()
+
+    def __init__(self, state: ParameterState):
+        super().__init__(QOpenGLWindow.UpdateBehavior.NoPartialUpdate)
+        self.state = state
+        self.settings = ViewSettings()
+        self.orbit = OrbitCamera()
+        self.renderer: OffscreenRenderer | None = None
+        self.ctx: moderngl.Context | None = None
+        self._mesh: FaceMesh | None = None
+        self._mesh_dirty = True
+        self.use_albedo = True  # colour from faceeditor.albedo's GPU generator when available
+        self._albedo_drawer = None  # faceeditor.albedo.gpu.GpuAlbedo on this context
+        self._albedo_texture: moderngl.Texture | None = None
+        self._albedo_dirty = False
+        self.albedo_status = "pending"  # then "ready" (texture drawn) or "unavailable"
+        self._framed = False
+        self._drag_origin: QPointF | None = None
+        self._drag_button = Qt.MouseButton.NoButton
+        self._paint_started = 0.0
+        self.frames_presented = 0
+        self._turntable_clock = time.perf_counter()
+        self._turntable = QTimer(self, interval=16, timeout=self._turntable_step)
+        self.refine_when_idle = True
+        self._still = False  # nothing changed since the timer declared the picture still
+        self._refine_timer = QTimer(self, singleShot=True, interval=REFINE_DELAY_MS,
+                                    timeout=self._request_refined_frame)
+        self._msaa: OffscreenTarget | None = None
+        self.adaptive_resolution = True
+        self.scale = SCALES[0]
+        self._scaled: ScaledTarget | None = None
+        self._interactive_frame = False
+        self._slow_frames = self._fast_frames = 0
+        state.add_listener(self._on_values_changed)
+        self.frameSwapped.connect(self._on_frame_swapped)
+
+    # ----------------------------------------------------------------- model -> GPU
+    def _on_values_changed(self, names: frozenset[str]) -> None:
+        kinds = {self.state.spec[name].kind for name in names}
+        if kinds & GEOMETRY_KINDS:
+            self._mesh_dirty = True
+        if kinds - GEOMETRY_KINDS:
+            self._albedo_dirty = True
+        self.invalidate()
+
+    def current_mesh(self) -> FaceMesh:
+        """The evaluated head for the current values (re-evaluated only after a change)."""
+        if self._mesh is None or self._mesh_dirty:
+            self._mesh = self.state.model.evaluate(self.state.vector.astype(np.float32))
+            self._mesh_dirty = False
+        return self._mesh
+
+    # ----------------------------------------------------------------- GL
+    def initializeGL(self) -> None:
+        self.ctx = moderngl.create_context()
+        self.renderer = OffscreenRenderer(1, 1, samples=0, ctx=self.ctx)
+        self._apply_settings()
+        log.info("viewport OpenGL: %s", self.ctx.info.get("GL_RENDERER"))
+
+    def paintGL(self) -> None:
+        self._paint_started = time.perf_counter()
+        if self.renderer is None or self.ctx is None:
+            return
+        framebuffer = self.ctx.detect_framebuffer(self.defaultFramebufferObject())
+        framebuffer.viewport = (0, 0, *self.pixel_size())
+        mesh = self.current_mesh()
+        if not self._framed:
+            self.frame_face()
+        if self._albedo_dirty and self._albedo_drawer is not None:
+            self._albedo_dirty = False
+            self._draw_albedo()
+        camera, background = self.orbit.camera(), self.settings.background
+        width, height = framebuffer.viewport[2:]
+        self._interactive_frame = not self._still
+        if not self._interactive_frame:
+            target = self._msaa_target(width, height)
+            self.renderer.draw_into(target.draw, mesh, camera, background)
+            self.ctx.copy_framebuffer(dst=framebuffer, src=target.draw)
+            framebuffer.use()
+            return
+        if self.scale < 1.0:
+            if self._scaled is None:
+                self._scaled = ScaledTarget(self.ctx)
+            small = self._scaled.target(round(width * self.scale), round(height * self.scale))
+            self.renderer.draw_into(small, mesh, camera, background)
+            self._scaled.stretch_onto(framebuffer)
+        else:
+            self.renderer.draw_into(framebuffer, mesh, camera, background)
+        if self.refine_when_idle:
+            self._refine_timer.start()
+
+    def _adapt_scale(self, milliseconds: float) -> None:
+        """Three interactive frames over budget: draw smaller; ten well under: draw larger."""
+        if not (self.adaptive_resolution and self._interactive_frame):
+            return
+        index = SCALES.index(self.scale)
+        if milliseconds > FRAME_BUDGET_MS:
+            self._slow_frames, self._fast_frames = self._slow_frames + 1, 0
+            if self._slow_frames >= 3 and index + 1 < len(SCALES):
+                self.scale, self._slow_frames = SCALES[index + 1], 0
+                log.info("viewport frames take %.0f ms; drawing at scale %.2f while "
+                         "interacting", milliseconds, self.scale)
+        elif milliseconds < FRAME_BUDGET_MS * 0.5:
+            self._fast_frames, self._slow_frames = self._fast_frames + 1, 0
+            if self._fast_frames >= 10 and index > 0:
+                self.scale, self._fast_frames = SCALES[index - 1], 0
+        else:
+            self._slow_frames = self._fast_frames = 0
+
+    def _start_albedo(self) -> None:
+        """After the first frame (start-up shows the head first, then its skin): create the
+        skin-texture generator and draw the texture."""
+        if self.ctx is None or self._albedo_drawer is not None:
+            return
+        self.makeCurrent()
+        try:
+            self._albedo_drawer = self._create_albedo_drawer()
+        finally:
+            self.doneCurrent()
+        self._albedo_dirty = self._albedo_drawer is not None
+        if self._albedo_drawer is None:
+            self.albedo_status = "unavailable"
+        self.invalidate()
+
+    def _create_albedo_drawer(self):
+        """The GPU skin-texture generator on this context, or None (flat colours) when the
+        albedo package or its assets are missing or its shader does not build here."""
+        try:
+            from faceeditor.albedo.gpu import GpuAlbedo
+
+            return GpuAlbedo(size=ALBEDO_PREVIEW_SIZE, ctx=self.ctx)
+        except (ImportError, RenderError, RuntimeError, OSError, moderngl.Error) as error:
+            log.warning("no skin texture in the viewport: %s", error)
+            self.albedoUnavailable.emit(f"Skin texture unavailable ({error}); showing flat "
+                                        "colours")
+            return None
+
+    def _draw_albedo(self) -> None:
+        """Redraw the skin texture for the current appearance parameters (one GPU pass)."""
+        assert self._albedo_drawer is not None and self.renderer is not None
+        texture = self._albedo_drawer.draw(self.state.values())
+        texture.build_mipmaps()
+        texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        self._albedo_texture = texture
+        self.renderer.set_albedo_texture(texture)
+        self.albedo_status = "ready"
+
+    def pixel_size(self) -> tuple[int, int]:
+        """(width, height) of the framebuffer in device pixels (HiDPI aware)."""
+        ratio = self.devicePixelRatio()
+        return max(round(self.width() * ratio), 1), max(round(self.height() * ratio), 1)
+
+    def grab_image(self, antialiased: bool = False) -> np.ndarray:
+        """(H, W, 3) uint8 of what the viewport shows now, drawn afresh and read back; as the
+        still (multisampled) picture when ``antialiased``."""
+        if self.ctx is None:
+            raise RenderError("the viewport has not been shown yet")
+        self.makeCurrent()
+        still = self._still
+        try:
+            self._still = self._still or antialiased
+            self.paintGL()
+            framebuffer = self.ctx.detect_framebuffer(self.defaultFramebufferObject())
+            width, height = self.pixel_size()
+            data = framebuffer.read(viewport=(0, 0, width, height), components=3, alignment=1)
+        finally:
+            self._still = still
+            self.doneCurrent()
+        return np.frombuffer(data, np.uint8).reshape(height, width, 3)[::-1].copy()
+
+    def invalidate(self) -> None:
+        """Something visible changed: draw a fast frame now, an antialiased one when still."""
+        self._still = False
+        self.update()
+
+    def resizeGL(self, width: int, height: int) -> None:
+        self._still = False
+
+    def _request_refined_frame(self) -> None:
+        self._still = self.refine_when_idle
+        self.update()
+
+    def _msaa_target(self, width: int, height: int) -> OffscreenTarget:
+        """The multisampled target of the idle refinement, (re)made at the widget's size."""
+        if self._msaa is None or self._msaa.size != (width, height):
+            if self._msaa is not None:
+                self._msaa.release()
+            self._msaa = OffscreenTarget(self.ctx, width, height, samples=REFINE_SAMPLES)
+        return self._msaa
+
+    def _on_frame_swapped(self) -> None:
+        self.frames_presented += 1
+        if self.frames_presented == 1 and self.use_albedo:
+            QTimer.singleShot(0, self._start_albedo)
+        if self._paint_started:
+            milliseconds = (time.perf_counter() - self._paint_started) * 1000.0
+            self._adapt_scale(milliseconds)
+            self.frameTime.emit(milliseconds)
+
+    def apply_settings(self, settings: ViewSettings) -> None:
+        """Use ``settings`` (lighting, mode, wireframe, background, turntable) and redraw."""
+        self.settings = settings
+        if self.renderer is not None:
+            self.makeCurrent()
+            try:
+                self._apply_settings()
+            finally:
+                self.doneCurrent()
+        self._turntable_clock = time.perf_counter()
+        if settings.turntable:
+            self._turntable.start()
+        else:
+            self._turntable.stop()
+        self.invalidate()
+
+    def _apply_settings(self) -> None:
+        assert self.renderer is not None
+        self.renderer.set_lighting(LIGHTING_PRESETS[self.settings.lighting])
+        self.renderer.set_view_mode(self.settings.mode)
+        self.renderer.wireframe = self.settings.wireframe
+
+    def render_image(self, width: int, height: int) -> np.ndarray:
+        """(height, width, 3) uint8 image of the current view at any size, rendered offscreen
+        (4x multisampled) with the viewport's settings; the widget is not resized."""
+        if self.renderer is None or self.ctx is None:
+            raise RenderError("the viewport has not been shown yet")
+        limit = self.ctx.info.get("GL_MAX_RENDERBUFFER_SIZE", 8192)
+        if not (0 < width <= limit and 0 < height <= limit):
+            raise ValueError(f"screenshot size must be 1..{limit} pixels a side, "
+                             f"got {width}x{height}")
+        self.makeCurrent()
+        try:
+            with OffscreenRenderer(width, height, samples=4, ctx=self.ctx,
+                                   lighting=LIGHTING_PRESETS[self.settings.lighting]) as renderer:
+                renderer.set_view_mode(self.settings.mode)
+                renderer.wireframe = self.settings.wireframe
+                if self._albedo_texture is not None:
+                    renderer.set_albedo_texture(self._albedo_texture)
+                # same camera; the projection takes the image's aspect, the vertical framing stays
+                return renderer.render(self.current_mesh(), self.orbit.camera(),
+                                       self.settings.background)
+        finally:
+            self.doneCurrent()
+
+    # ----------------------------------------------------------------- camera
+    def set_orbit(self, orbit: OrbitCamera) -> None:
+        self.orbit = orbit
+        self._framed = True
+        self.cameraChanged.emit()
+        self.invalidate()
+
+    def frame_face(self, view: str | None = None) -> None:
+        """Fit the head in the view, keeping the current direction unless ``view`` is named."""
+        yaw, pitch = NAMED_VIEWS[view] if view else (self.orbit.yaw, self.orbit.pitch)
+        framed = OrbitCamera.framing("front", self.current_mesh().vertices,
+                                     aspect=max(self.width(), 1) / max(self.height(), 1),
+                                     margin=1.15)
+        self.set_orbit(dataclasses.replace(framed, yaw=yaw, pitch=pitch))
+
+    def show_view(self, view: str) -> None:
+        """Look from a named view (front, side, three-quarter) at the current distance."""
+        yaw, pitch = NAMED_VIEWS[view]
+        self.set_orbit(dataclasses.replace(self.orbit, yaw=yaw, pitch=pitch))
+
+    def _turntable_step(self) -> None:
+        now = time.perf_counter()
+        elapsed, self._turntable_clock = now - self._turntable_clock, now
+        self.set_orbit(self.orbit.orbited(TURNTABLE_DEGREES_PER_SECOND * elapsed, 0.0))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._drag_origin = event.position()
+        self._drag_button = event.button()
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._drag_button = Qt.MouseButton.MiddleButton
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None:
+            return
+        delta = event.position() - self._drag_origin
+        self._drag_origin = event.position()
+        if self._drag_button == Qt.MouseButton.LeftButton:
+            self.set_orbit(self.orbit.orbited(-delta.x() * ORBIT_DEGREES_PER_PIXEL,
+                                              delta.y() * ORBIT_DEGREES_PER_PIXEL))
+        elif self._drag_button in (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton):
+            scale = 2.0 * np.tan(np.radians(self.orbit.fov_y) / 2.0) / max(self.height(), 1)
+            self.set_orbit(self.orbit.panned(-delta.x() * scale, delta.y() * scale))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_origin = None
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        pixels, angle = event.pixelDelta(), event.angleDelta()
+        if not pixels.isNull() and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            # trackpad two-finger scroll with Shift pans
+            scale = 2.0 * np.tan(np.radians(self.orbit.fov_y) / 2.0) / max(self.height(), 1)
+            self.set_orbit(self.orbit.panned(-pixels.x() * scale, pixels.y() * scale))
+        else:
+            steps = angle.y() / 120.0 if not angle.isNull() else pixels.y() / 50.0
+            self.set_orbit(self.orbit.zoomed(0.9 ** steps))
+        event.accept()
+
+    def event(self, event) -> bool:
+        if isinstance(event, QNativeGestureEvent):
+            if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+                self.set_orbit(self.orbit.zoomed(1.0 / (1.0 + event.value())))
+                return True
+            if event.gestureType() == Qt.NativeGestureType.RotateNativeGesture:
+                self.set_orbit(self.orbit.orbited(event.value(), 0.0))
+                return True
+        return super().event(event)
+
+    def release_gl(self) -> None:
+        """Free the GPU objects (call before the widget is destroyed)."""
+        if self.renderer is not None and self.ctx is not None:
+            self.makeCurrent()
+            try:
+                if self._msaa is not None:
+                    self._msaa.release()
+                    self._msaa = None
+                if self._scaled is not None:
+                    self._scaled.release()
+                    self._scaled = None
+                if self._albedo_drawer is not None:
+                    self.renderer.set_albedo_texture(None)
+                    self._albedo_drawer.close()
+                    self._albedo_drawer = self._albedo_texture = None
+                self.renderer.close()
+            finally:
+                self.doneCurrent()
+            self.renderer = None
+        self._turntable.stop()
+        self._refine_timer.stop()
