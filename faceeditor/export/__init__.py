@@ -1,0 +1,27 @@
+"""Mesh export (no Qt): GLB with PBR textures and ARKit morph targets, OBJ + MTL + PNGs.
+
+``export_head`` is the entry point; ``gltf`` and ``obj`` write the formats from an
+``ExportGeometry`` (``morphs``) and a ``TextureSet`` (``textures``).
+"""
+
+from faceeditor.export.head import (
+    FORMATS,
+    ExportOptions,
+    export_head,
+    format_for_path,
+    output_files,
+)
+from faceeditor.export.morphs import ExportGeometry, export_geometry
+from faceeditor.export.textures import (
+    TEXTURE_SIZES,
+    TextureSet,
+    TexturesUnavailableError,
+    generate_textures,
+    skin_textures,
+)
+
+__all__ = [
+    "FORMATS", "TEXTURE_SIZES", "ExportGeometry", "ExportOptions", "TextureSet",
+    "TexturesUnavailableError", "export_geometry", "export_head", "format_for_path",
+    "generate_textures", "output_files", "skin_textures",
+]

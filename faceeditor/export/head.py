@@ -1,0 +1,117 @@
+"""Export a head to a file: the one entry point the command line and the GUI share.
+
+``export_head`` evaluates the model (base, morphs, subdivision), takes the skin textures it is
+given, writes a GLB or an OBJ bundle atomically and reports progress as (fraction, message).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from faceeditor.export.gltf import glb_bytes
+from faceeditor.export.morphs import export_geometry
+from faceeditor.export.obj import obj_bundle_paths, write_obj_bundle
+from faceeditor.export.textures import IMAGE_FORMATS, TEXTURE_SIZES, TextureSet
+from faceeditor.fileio import write_atomic
+from faceeditor.model.face_model import FaceModel
+
+log = logging.getLogger(__name__)
+
+#: Export formats by file extension.
+FORMATS: dict[str, str] = {".glb": "glb", ".obj": "obj"}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportOptions:
+    """What to write.
+
+    Attributes:
+        format: "glb" or "obj".
+        texture_size: edge of the square skin textures, one of ``TEXTURE_SIZES``.
+        subdivisions: 0 or 1 levels of Loop subdivision.
+        morphs: GLB: include the 52 ARKit expression morph targets.
+        bake_expression: GLB with morphs: bake the current expression into the mesh (True) or
+            keep the mesh neutral with the expression as default morph weights (False).
+        expression_files: OBJ: also write one OBJ per ARKit expression.
+        image_format: GLB: "png" or "jpeg" for the albedo map (normal and roughness maps are
+            always PNG: JPEG artefacts show in lighting).
+    """
+
+    format: str = "glb"
+    texture_size: int = 2048
+    subdivisions: int = 0
+    morphs: bool = True
+    bake_expression: bool = False
+    expression_files: bool = False
+    image_format: str = "png"
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS.values():
+            raise ValueError(f"export format must be glb or obj, got {self.format!r}")
+        if self.texture_size not in TEXTURE_SIZES:
+            raise ValueError(f"texture size must be one of {', '.join(map(str, TEXTURE_SIZES))}, "
+                             f"got {self.texture_size}")
+        if self.subdivisions not in (0, 1):
+            raise ValueError(f"subdivision level must be 0 or 1, got {self.subdivisions}")
+        if self.image_format not in IMAGE_FORMATS:
+            raise ValueError(f"image format must be png or jpeg, got {self.image_format!r}")
+
+
+def format_for_path(path: Path) -> str:
+    """"glb" or "obj" from the file extension, or ``ValueError``."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: cannot tell the format from {suffix or 'no extension'!r}; "
+                         f"give a .glb or .obj name or --format")
+    return FORMATS[suffix]
+
+
+def output_files(path: Path, options: ExportOptions, textured: bool,
+                 expression_names: tuple[str, ...] = ()) -> list[Path]:
+    """Every file ``export_head`` will write for ``path`` (to check for existing files first)."""
+    if options.format == "glb":
+        return [Path(path)]
+    names = expression_names if options.expression_files else ()
+    return list(obj_bundle_paths(Path(path), textured, names).values())
+
+
+def export_head(model: FaceModel, params: Mapping[str, float], path: Path,
+                options: ExportOptions, textures: TextureSet | None = None,
+                header: str = "", progress: Progress | None = None) -> list[Path]:
+    """Write the head ``params`` to ``path``; the paths written.
+
+    ``textures`` are scaled to ``options.texture_size`` when they have another size.
+
+    Every file is written atomically (a failed export leaves no half-written file). Existing
+    files are replaced: callers check ``output_files`` first when they must not be.
+    """
+    report = progress or (lambda fraction, message: None)
+    path = Path(path)
+    if textures is not None:
+        textures = textures.resized(options.texture_size)
+    report(0.0, "evaluating the head")
+    obj = options.format == "obj"
+    geometry = export_geometry(
+        model, params,
+        morphs=options.expression_files if obj else options.morphs,
+        bake_expression=options.bake_expression and not obj,
+        subdivisions=options.subdivisions,
+    )
+    report(0.3, "writing")
+    if obj:
+        written = write_obj_bundle(geometry, path, textures, header, options.expression_files)
+    else:
+        def glb_progress(fraction: float, message: str) -> None:
+            report(0.3 + 0.65 * fraction, message)
+
+        data = glb_bytes(geometry, textures, options.image_format, glb_progress)
+        write_atomic(path, data)
+        written = [path]
+    report(1.0, "done")
+    log.info("wrote %s", ", ".join(str(p) for p in written))
+    return written
