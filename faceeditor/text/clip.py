@@ -1,0 +1,547 @@
+"""CLIP-guided editing with open_clip: StyleCLIP-style global directions and optimisation.
+
+Nothing is ever downloaded: models are created with ``pretrained=None`` and the checkpoint's
+state dict is loaded from a local file, found (in this order) from an explicit path (the
+``--clip-checkpoint`` option or the GUI's settings), ``$FACEEDITOR_CLIP_CHECKPOINT``, or
+open_clip's own caches (the Hugging Face hub cache and ``~/.cache/clip``), looked up offline.
+
+Global directions (StyleCLIP, Patashnik et al. 2021, section 6, over our parameters instead of
+StyleGAN channels): for each parameter j and each of a few faces sampled from the prior, render
+the face at ``+step`` and ``-step`` of j, encode both with the CLIP image tower, and average the
+normalised differences into a unit direction ``d_j``; the (P, D) table is computed once per
+(model, model version, CLIP architecture, checkpoint hash, settings), with a progress callback,
+and cached on disk.  At edit time ``dt`` = mean over prompt templates of E(target) - E(neutral),
+normalised; relevance ``r_j = d_j . dt``; parameters with ``|r_j| >= beta`` move by
+``alpha * r_j / max|r| * reach * range_j``.
+
+Optimisation mode: a few dozen Adam steps on the parameters minimising ``1 - cos(E(render),
+E(prompt))`` on ``render.differentiable`` images, plus ``lambda * |(p - p0) / range|^2`` toward
+the starting face.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from faceeditor.fileio import write_atomic
+from faceeditor.model.face_model import FaceModel
+from faceeditor.text.storage import cache_dir
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "ViT-B-32"
+#: Bump when the way directions are computed changes (invalidates the disk cache).
+DIRECTIONS_VERSION = 1
+CHECKPOINT_FILENAMES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+
+TEMPLATES = (
+    "a 3D render of a face, {}.",
+    "a photo of a face, {}.",
+    "a portrait of a person, {}.",
+    "a close-up of a human head, {}.",
+)
+NEUTRAL_TEXT = "neutral"
+
+#: progress(done, total)
+Progress = Callable[[int, int], None]
+
+
+class ClipError(Exception):
+    """CLIP cannot be used (unreadable checkpoint, wrong architecture); one line for the user."""
+
+
+class CheckpointNotFoundError(ClipError):
+    """No local checkpoint: CLIP edits are off and the offline engine serves."""
+
+
+# -- finding and loading a checkpoint ----------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointRef:
+    """A local checkpoint file and the open_clip architecture that reads it."""
+
+    path: Path
+    model_name: str
+    quick_gelu: bool = False
+
+
+def find_checkpoint(explicit: str | os.PathLike[str] | None = None,
+                    model_name: str | None = None) -> CheckpointRef:
+    """The checkpoint to use; raises ``CheckpointNotFoundError`` (never downloads)."""
+    name = model_name or DEFAULT_MODEL
+    for candidate in (explicit, os.environ.get("FACEEDITOR_CLIP_CHECKPOINT") or None):
+        if candidate is not None:
+            path = Path(candidate).expanduser()
+            if not path.is_file():
+                raise CheckpointNotFoundError(f"CLIP checkpoint {path} does not exist")
+            return CheckpointRef(path, name, quick_gelu=name.endswith("-quickgelu"))
+    found = _find_in_open_clip_cache(name)
+    if found is None:
+        raise CheckpointNotFoundError(
+            f"no CLIP checkpoint for {name} on this machine (give one with --clip-checkpoint or "
+            "in the settings; nothing is downloaded)")
+    return found
+
+
+def _caches_might_hold_clip() -> bool:
+    """Cheap check before importing open_clip (seconds): any CLIP-like model folder in the
+    Hugging Face hub cache, or open_clip's URL download folder."""
+    from huggingface_hub import constants  # noqa: PLC0415 - light
+
+    hub = Path(os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE)
+    if (Path.home() / ".cache" / "clip").is_dir():
+        return True
+    try:
+        return any("clip" in entry.name.lower() for entry in hub.iterdir())
+    except OSError:
+        return False
+
+
+def _find_in_open_clip_cache(name: str) -> CheckpointRef | None:
+    if not _caches_might_hold_clip():
+        return None
+    import open_clip  # noqa: PLC0415 - optional and slow to import
+    from huggingface_hub import try_to_load_from_cache  # noqa: PLC0415
+
+    for tag in open_clip.list_pretrained_tags_by_model(name):
+        cfg = open_clip.get_pretrained_cfg(name, tag)
+        quick = bool(cfg.get("quick_gelu", False)) or name.endswith("-quickgelu")
+        repo = (cfg.get("hf_hub") or "").strip("/")
+        if repo:
+            parts = repo.split("/")
+            repo_id, subfolder = "/".join(parts[:2]), "/".join(parts[2:])
+            for filename in CHECKPOINT_FILENAMES:
+                target = f"{subfolder}/{filename}" if subfolder else filename
+                cached = try_to_load_from_cache(repo_id, target)
+                if isinstance(cached, str) and Path(cached).is_file():
+                    return CheckpointRef(Path(cached), name, quick)
+        url = cfg.get("url") or ""
+        if url:
+            cached_url = Path.home() / ".cache" / "clip" / Path(url).name
+            if cached_url.is_file():
+                return CheckpointRef(cached_url, name, quick)
+    return None
+
+
+def read_state_dict(path: Path) -> dict:
+    """Tensors of a checkpoint file (safetensors or a torch state dict, loaded with
+    ``weights_only=True``); ``{"state_dict": ...}`` wrappers and ``module.`` prefixes undone."""
+    import torch  # noqa: PLC0415
+
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file  # noqa: PLC0415
+
+            state = load_file(str(path))
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError, pickle.UnpicklingError) as error:
+        first_line = (str(error).splitlines() or [type(error).__name__])[0]
+        raise ClipError(f"cannot read CLIP checkpoint {path}: {first_line}") from error
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise ClipError(f"{path} is not a state dict (a TorchScript archive? save the "
+                        "model's state_dict instead)")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+@dataclasses.dataclass
+class ClipBackend:
+    """A loaded open_clip model with its tokenizer and image normalisation.
+
+    Attributes:
+        model: the open_clip ``CLIP`` module (eval mode, CPU, float32).
+        tokenizer: ``open_clip.get_tokenizer`` of the architecture.
+        model_name: architecture name; ``checkpoint_hash``: sha256 of the checkpoint file.
+        image_size: edge of the square images the image tower takes.
+        mean, std: per-channel normalisation of RGB in [0, 1].
+    """
+
+    model: object
+    tokenizer: object
+    model_name: str
+    checkpoint_hash: str
+    image_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    _neutral: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, ref: CheckpointRef) -> ClipBackend:
+        import open_clip  # noqa: PLC0415
+
+        try:
+            with _quiet_random_init_warning():
+                model = open_clip.create_model(ref.model_name, pretrained=None,
+                                               force_quick_gelu=ref.quick_gelu,
+                                               pretrained_text=False, device="cpu")
+        except RuntimeError as error:
+            raise ClipError(f"unknown open_clip architecture {ref.model_name!r}") from error
+        state = read_state_dict(ref.path)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as error:
+            raise ClipError(f"{ref.path} does not fit {ref.model_name}: "
+                            f"{str(error).splitlines()[0]}") from error
+        model.eval()
+        size = model.visual.image_size
+        size = int(size[0] if isinstance(size, (tuple, list)) else size)
+        preprocess = getattr(model.visual, "preprocess_cfg", {}) or {}
+        mean = tuple(preprocess.get("mean", open_clip.OPENAI_DATASET_MEAN))
+        std = tuple(preprocess.get("std", open_clip.OPENAI_DATASET_STD))
+        return cls(model, open_clip.get_tokenizer(ref.model_name), ref.model_name,
+                   file_hash(ref.path), size, mean, std)
+
+    def encode_text(self, texts: Sequence[str]):
+        """(n, D) unit torch embeddings of ``texts`` (no gradients)."""
+        import torch  # noqa: PLC0415
+
+        tokens = self.tokenizer(list(texts))
+        with torch.no_grad():
+            if _can_truncate(self.model):
+                features = _encode_text_truncated(self.model, tokens)
+            else:
+                features = self.model.encode_text(tokens)
+        return torch.nn.functional.normalize(features.float(), dim=-1)
+
+    def encode_images(self, images):
+        """(B, H, W, 3) float images in [0, 1] (torch, may carry gradients) -> (B, D) unit
+        embeddings, differentiable."""
+        import torch  # noqa: PLC0415
+
+        x = images.permute(0, 3, 1, 2)
+        if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
+            x = torch.nn.functional.interpolate(x, size=(self.image_size, self.image_size),
+                                                mode="bilinear", align_corners=False)
+        mean = torch.tensor(self.mean, dtype=x.dtype).view(1, 3, 1, 1)
+        std = torch.tensor(self.std, dtype=x.dtype).view(1, 3, 1, 1)
+        features = self.model.encode_image((x - mean) / std)
+        return torch.nn.functional.normalize(features.float(), dim=-1)
+
+    def template_mean(self, text: str):
+        """(D,) mean of the unit embeddings of ``text`` in every template."""
+        return self.encode_text([t.format(text) for t in TEMPLATES]).mean(0)
+
+    def text_direction(self, prompt: str, neutral: str = NEUTRAL_TEXT):
+        """(D,) unit Δt: mean over ``TEMPLATES`` of E(prompt) - E(neutral) (the neutral side
+        is computed once)."""
+        import torch  # noqa: PLC0415
+
+        if neutral not in self._neutral:
+            self._neutral[neutral] = self.template_mean(neutral)
+        delta = self.template_mean(prompt) - self._neutral[neutral]
+        return torch.nn.functional.normalize(delta, dim=0)
+
+
+class _DropRandomInitWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No pretrained weights loaded" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_random_init_warning():
+    """open_clip warns that the model is randomly initialised: true only until we load the
+    checkpoint a moment later, so the warning is dropped while the model is created."""
+    root = logging.getLogger()
+    drop = _DropRandomInitWarning()
+    root.addFilter(drop)
+    try:
+        yield
+    finally:
+        root.removeFilter(drop)
+
+
+def _can_truncate(model) -> bool:
+    """Whether ``model`` is open_clip's plain ``CLIP`` text tower: causal mask, argmax pool."""
+    return (getattr(model, "attn_mask", None) is not None
+            and getattr(model, "text_pool_type", None) == "argmax"
+            and hasattr(model, "token_embedding") and hasattr(model, "ln_final"))
+
+
+def _encode_text_truncated(model, tokens):
+    """``model.encode_text(tokens)`` computed on the tokens up to the longest end-of-text.
+
+    The text transformer is causal, so the features at each end-of-text token (the pooled
+    output) do not depend on the padding after it: cutting the padding gives the same result
+    several times faster for short prompts (checked against ``encode_text`` in the tests)."""
+    import torch  # noqa: PLC0415
+
+    length = int(tokens.argmax(dim=-1).max()) + 1
+    tokens = tokens[:, :length]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:length].to(cast)
+    x = model.transformer(x, attn_mask=model.attn_mask[:length, :length])
+    x = model.ln_final(x)
+    x = x[torch.arange(x.shape[0]), tokens.argmax(dim=-1)]
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file (memoised by path, size and modification time)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+# -- global directions -------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class DirectionSettings:
+    """How global directions are measured.
+
+    Attributes:
+        faces: number of faces sampled from the prior (seeds 0 .. faces-1).
+        step: parameter change rendered on each side, as a fraction of the range.
+        view: named camera view.
+        names: parameters to measure (None: every geometry parameter of the model).
+    """
+
+    faces: int = 4
+    step: float = 0.35
+    view: str = "front"
+    names: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class GlobalDirections:
+    """(P, D) unit image-space directions ``vectors`` of the parameters ``names``."""
+
+    names: tuple[str, ...]
+    vectors: np.ndarray
+    key: str
+
+
+#: Parameter kinds that change the geometry (what the renders used for directions show).
+GEOMETRY_KINDS = ("phenotype", "local", "asym", "expression")
+
+
+#: Left out of CLIP edits: CLIP's learned associations between words and ethnicity are a
+#: known bias, and "a villain" or "a gargoyle" must not change a face's ethnic traits.
+EXCLUDED = ("african", "asian", "caucasian")
+
+
+def geometry_names(model: FaceModel) -> tuple[str, ...]:
+    """The parameters CLIP may move: those that move vertices (appearance parameters change
+    textures instead), without the ``EXCLUDED`` ethnicity macros."""
+    return tuple(p.name for p in model.spec
+                 if p.kind in GEOMETRY_KINDS and p.name not in EXCLUDED)
+
+
+def directions_key(model: FaceModel, clip: ClipBackend, settings: DirectionSettings) -> str:
+    names = settings.names or geometry_names(model)
+    text = json.dumps([DIRECTIONS_VERSION, model.model_id, str(model.version), clip.model_name,
+                       clip.checkpoint_hash, clip.image_size, settings.faces, settings.step,
+                       settings.view, list(names)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def global_directions(model: FaceModel, clip: ClipBackend,
+                      settings: DirectionSettings = DirectionSettings(),
+                      progress: Progress | None = None, cache: Path | None = None,
+                      render_images: Callable | None = None) -> GlobalDirections:
+    """The parameters' CLIP directions, from the disk cache or computed (and cached).
+
+    Args:
+        render_images: ``f(list of value dicts) -> (B, H, W, 3) float [0, 1] array``; default
+            renders with the OpenGL ``OffscreenRenderer`` at the CLIP image size.
+    """
+    key = directions_key(model, clip, settings)
+    path = (cache if cache is not None else cache_dir() / "clip") / f"directions-{key}.npz"
+    names = tuple(settings.names or geometry_names(model))
+    cached = _read_directions(path, names)
+    if cached is not None:
+        log.debug("CLIP directions from %s", path)
+        return GlobalDirections(names, cached, key)
+    vectors = _measure_directions(model, clip, settings, names, progress, render_images)
+    _write_directions(path, names, vectors)
+    return GlobalDirections(names, vectors, key)
+
+
+def _measure_directions(model, clip, settings, names, progress, render_images) -> np.ndarray:
+    import torch  # noqa: PLC0415
+
+    from faceeditor.model.prior import sample  # noqa: PLC0415
+
+    faces = [sample(model, seed) for seed in range(settings.faces)]
+    own_renderer = None
+    if render_images is None:
+        own_renderer = _GLRenderer(model, clip.image_size, settings.view)
+        render_images = own_renderer
+    vectors = np.zeros((len(names), 0), np.float32)
+    try:
+        rows = []
+        for done, name in enumerate(names):
+            p = model.spec[name]
+            step = settings.step * (p.maximum - p.minimum)
+            batch = []
+            for values in faces:
+                base = values.get(name, p.default)
+                hi = min(p.maximum, base + step)
+                lo = max(p.minimum, hi - 2 * step)
+                batch += [{**values, name: hi}, {**values, name: lo}]
+            images = torch.as_tensor(np.asarray(render_images(batch), np.float32))
+            with torch.no_grad():
+                features = clip.encode_images(images)
+            delta = torch.nn.functional.normalize(features[0::2] - features[1::2], dim=-1)
+            rows.append(torch.nn.functional.normalize(delta.mean(0), dim=0).numpy())
+            if progress is not None:
+                progress(done + 1, len(names))
+        vectors = np.stack(rows).astype(np.float32)
+    finally:
+        if own_renderer is not None:
+            own_renderer.close()
+    return vectors
+
+
+class _GLRenderer:
+    """Renders value dicts with the OpenGL renderer, framed on the first face."""
+
+    def __init__(self, model: FaceModel, size: int, view: str):
+        from faceeditor.render import OffscreenRenderer  # noqa: PLC0415
+
+        self.model, self.view = model, view
+        self.renderer = OffscreenRenderer(size, size)
+        self.camera = None
+
+    def __call__(self, batch: list[dict]) -> np.ndarray:
+        images = []
+        for values in batch:
+            mesh = self.model.evaluate(values)
+            if self.camera is None:
+                self.camera = self.renderer.camera_for(mesh, self.view)
+            images.append(self.renderer.render(mesh, self.camera).astype(np.float32) / 255.0)
+        return np.stack(images)
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def _read_directions(path: Path, names: tuple[str, ...]) -> np.ndarray | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            stored = tuple(str(n) for n in data["names"])
+            vectors = data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    return vectors if stored == names and len(vectors) == len(names) else None
+
+
+def _write_directions(path: Path, names: tuple[str, ...], vectors: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, names=np.array(names), vectors=vectors)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buffer.getvalue())
+    except OSError as error:
+        log.warning("cannot cache CLIP directions in %s: %s", path, error)
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectionEdit:
+    """Parameter changes of one CLIP direction edit: ``deltas`` by name and every relevance."""
+
+    deltas: dict[str, float]
+    relevance: dict[str, float]
+
+
+def direction_edit(model: FaceModel, clip: ClipBackend, directions: GlobalDirections,
+                   prompt: str, alpha: float = 1.0, beta: float = 0.1,
+                   reach: float = 0.4, neutral: str = NEUTRAL_TEXT) -> DirectionEdit:
+    """StyleCLIP global-direction edit: ``r = d . dt``, keep ``|r| >= beta * max|r|``, move
+    each kept parameter by ``alpha * r / max|r| * reach * range``.
+
+    ``beta`` is relative to the strongest relevance, so it means the same for every checkpoint
+    (StyleCLIP's absolute threshold depends on the model's embedding statistics)."""
+    dt = clip.text_direction(prompt, neutral).numpy()
+    relevance = directions.vectors @ dt
+    peak = float(np.max(np.abs(relevance))) if len(relevance) else 0.0
+    deltas: dict[str, float] = {}
+    if peak > 0:
+        for name, r in zip(directions.names, relevance):
+            if abs(r) >= beta * peak:
+                p = model.spec[name]
+                deltas[name] = float(alpha * r / peak * reach * (p.maximum - p.minimum))
+    return DirectionEdit(deltas, {n: float(r) for n, r in zip(directions.names, relevance)})
+
+
+# -- optimisation ------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class OptimisationResult:
+    """``values`` after optimising; ``similarities[i]`` is cos(E(render), E(prompt)) before
+    step i (the last entry after the last step)."""
+
+    values: dict[str, float]
+    similarities: list[float]
+
+
+def optimise(model: FaceModel, clip: ClipBackend, prompt: str, values: dict[str, float],
+             steps: int = 30, learning_rate: float = 0.03, regulariser: float = 0.5,
+             names: Sequence[str] | None = None, size: int | None = None,
+             view: str = "front") -> OptimisationResult:
+    """Adam on the parameters ``names`` (default: every geometry parameter)
+    minimising ``1 - cos(E(render), E(template(prompt)))`` plus ``regulariser`` times the
+    squared range-normalised distance to the start; values stay inside their ranges."""
+    import torch  # noqa: PLC0415
+
+    from faceeditor.render import differentiable  # noqa: PLC0415
+    from faceeditor.render.camera import Camera  # noqa: PLC0415
+
+    spec = model.spec
+    size = size or clip.image_size
+    start = torch.as_tensor(spec.vector(values), dtype=torch.float32)
+    chosen = [spec[n].index for n in (names or geometry_names(model))]
+    lower = torch.as_tensor(spec.minimum)
+    upper = torch.as_tensor(spec.maximum)
+    span = (upper - lower).clamp_min(1e-6)
+    mask = torch.zeros(len(spec))
+    mask[chosen] = 1.0
+    # (the model keeps a gradient at 0 on its bipolar sliders, so defaults can move)
+    offset = torch.zeros(len(spec), requires_grad=True)
+    target = torch.nn.functional.normalize(clip.template_mean(prompt), dim=0)
+    camera = Camera.framing(view, model.evaluate(start.numpy()).vertices, aspect=1.0)
+    optimiser = torch.optim.Adam([offset], lr=learning_rate)
+    similarities: list[float] = []
+
+    def similarity_and_loss():
+        vector = torch.clamp(start + offset * mask * span, lower, upper)
+        image = differentiable.render(model.evaluate(vector), camera, size, size)
+        similarity = clip.encode_images(image[None])[0] @ target
+        loss = 1.0 - similarity + regulariser * ((vector - start) / span).pow(2).sum()
+        return similarity, loss
+
+    for _ in range(steps):
+        optimiser.zero_grad()
+        similarity, loss = similarity_and_loss()
+        similarities.append(float(similarity.detach()))
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        similarity, _ = similarity_and_loss()
+        similarities.append(float(similarity))
+        final = torch.clamp(start + offset * mask * span, lower, upper).numpy()
+    return OptimisationResult(spec.to_dict(final), similarities)

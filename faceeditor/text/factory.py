@@ -1,0 +1,148 @@
+"""Choosing the text engine: offline (lexicon + paraphrases), plus CLIP when weights are here.
+
+``create_engine`` always returns a working engine.  Without a CLIP checkpoint it says so once
+per process (a log warning, which the CLI prints on stderr and a GUI can show in its status
+bar via ``clip_status()``) and the offline engine serves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from faceeditor.model.face_model import FaceModel
+from faceeditor.text import clip as clip_mod
+from faceeditor.text.engine import EPSILON, EditResult, TextEditEngine, full_vector
+from faceeditor.text.parser import Request
+
+log = logging.getLogger(__name__)
+
+_status: str | None = None
+
+
+def clip_status() -> str | None:
+    """Why CLIP is off (one line), once ``create_engine`` looked for it; None while it is on
+    or before anything was looked up."""
+    return _status
+
+
+def _set_status(message: str | None) -> None:
+    global _status
+    _status = message
+
+
+def _say_once(message: str) -> None:
+    if _status != message:
+        log.warning("%s; using the offline text engine", message)
+    _set_status(message)
+
+
+def create_engine(model: FaceModel, clip_checkpoint: str | os.PathLike[str] | None = None,
+                  clip_model: str | None = None, paraphrases: bool = True,
+                  progress: clip_mod.Progress | None = None,
+                  clip_settings: clip_mod.DirectionSettings | None = None) -> TextEditEngine:
+    """The best engine this machine supports.
+
+    Args:
+        clip_checkpoint: an open_clip checkpoint file (the CLI's ``--clip-checkpoint`` or the
+            GUI setting); None looks in ``$FACEEDITOR_CLIP_CHECKPOINT`` and open_clip's caches.
+        clip_model: its open_clip architecture (default ``ViT-B-32``).
+        paraphrases: use the sentence-embedding paraphrase matcher when it is installed.
+        progress: progress(done, total) while CLIP directions are computed the first time.
+        clip_settings: how CLIP directions are measured (default ``DirectionSettings()``).
+    """
+    paraphraser = None
+    if paraphrases:
+        from faceeditor.text import paraphrase  # noqa: PLC0415
+
+        if paraphrase.available():
+            paraphraser = paraphrase.ParaphraseMatcher()
+        else:
+            log.info("paraphrase matching off: %s is not installed", paraphrase.DISTRIBUTION)
+    try:
+        ref = clip_mod.find_checkpoint(clip_checkpoint, clip_model)
+    except clip_mod.CheckpointNotFoundError as error:
+        if clip_checkpoint is not None:
+            raise  # asked for explicitly: an error, not a quiet fallback
+        _say_once(str(error))
+        return TextEditEngine(model, paraphraser)
+    except ImportError as error:
+        _say_once(f"CLIP is not installed ({error.name})")
+        return TextEditEngine(model, paraphraser)
+    try:
+        backend = clip_mod.ClipBackend.load(ref)
+    except clip_mod.ClipError as error:
+        if clip_checkpoint is not None:
+            raise
+        _say_once(str(error))  # a broken file in a cache must not stop text editing
+        return TextEditEngine(model, paraphraser)
+    directions = clip_mod.global_directions(
+        model, backend, clip_settings or clip_mod.DirectionSettings(), progress=progress)
+    _set_status(None)
+    return ClipTextEditEngine(model, backend, directions, paraphraser)
+
+
+class ClipTextEditEngine(TextEditEngine):
+    """The offline engine first; what it does not understand goes to CLIP global directions.
+
+    Requests the lexicon understands keep their precise FACS/shape effects; the unknown words
+    (or the whole prompt when nothing was understood) become a CLIP direction edit.  Words stay
+    "unrecognized" only when no parameter reaches the relevance threshold ``beta``.
+    """
+
+    def __init__(self, model: FaceModel, clip: clip_mod.ClipBackend,
+                 directions: clip_mod.GlobalDirections, paraphraser=None, beta: float = 0.4,
+                 reach: float = 0.4):
+        super().__init__(model, paraphraser)
+        self.clip = clip
+        self.directions = directions
+        self.beta = beta
+        self.reach = reach
+
+    def edit(self, prompt: str, values: Mapping[str, float] | None = None,
+             strength: float = 1.0) -> EditResult:
+        offline = super().edit(prompt, values, strength)
+        if not offline.unrecognized:
+            return offline
+        text = prompt if not offline.requests else " ".join(offline.unrecognized)
+        edit = clip_mod.direction_edit(self.model, self.clip, self.directions, text,
+                                       alpha=strength, beta=self.beta, reach=self.reach)
+        if not edit.deltas:
+            return offline
+        before = full_vector(self.spec, values)
+        after = full_vector(self.spec, offline.values)
+        for name, delta in edit.deltas.items():
+            after[self.spec[name].index] += delta
+        after = np.clip(after, self.spec.minimum, self.spec.maximum)
+        change = after - before
+        changed = {p.name: float(change[p.index]) for p in self.spec
+                   if abs(change[p.index]) > EPSILON}
+        request = Request("clip", strength, "add", None, text, source="clip")
+        return EditResult(prompt, float(strength), self.spec.to_dict(after), changed,
+                          [*offline.requests, request], [], offline.unavailable)
+
+
+    def optimise(self, prompt: str, values: Mapping[str, float] | None = None,
+                 strength: float = 1.0, steps: int = 30) -> EditResult:
+        """The optimisation mode, for edits the directions cannot express: ``steps`` Adam steps
+        on a CLIP loss over differentiable renders (see ``clip.optimise``), then scaled by
+        ``strength``.  Slow (about a second per step for ViT-B-32 on a laptop CPU): run it in
+        a worker thread."""
+        before = full_vector(self.spec, values)
+        optimised = clip_mod.optimise(self.model, self.clip, prompt, self.spec.to_dict(before),
+                                      steps=steps)
+        after = before + strength * (full_vector(self.spec, optimised.values) - before)
+        after = np.clip(after, self.spec.minimum, self.spec.maximum)
+        change = after - before
+        changed = {p.name: float(change[p.index]) for p in self.spec
+                   if abs(change[p.index]) > EPSILON}
+        request = Request("clip", strength, "add", None, prompt, source="clip-optimise",
+                          similarity=optimised.similarities[-1])
+        return EditResult(prompt, float(strength), self.spec.to_dict(after), changed,
+                          [request], [], [])
+
+
+__all__ = ["ClipTextEditEngine", "clip_status", "create_engine"]
