@@ -10,15 +10,16 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 XVFB   := xvfb-run -a -s "-screen 0 1600x1000x24"
 PYTEST_ARGS ?=
+NODE_TOOLS := tests/node
 
-.PHONY: run test bench clean system-deps system-deps-test
+.PHONY: run test bench dist clean system-deps system-deps-test
 .NOTPARALLEL:  # apt-get and pip must not run twice at once
 
 run: system-deps $(VENV)/.installed-gui
 	$(VENV)/bin/faceeditor
 
 # pytest exits 5 when it collected no tests: a broken suite, not a pass (make fails on it).
-test: system-deps-test $(VENV)/.installed-test
+test: system-deps-test $(VENV)/.installed-test $(NODE_TOOLS)/node_modules/.installed
 	@status=0; \
 	QT_QPA_PLATFORM=xcb $(XVFB) $(VPY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
@@ -30,6 +31,15 @@ bench: $(VENV)/.installed-test
 		echo "== $$script"; \
 		$(VPY) "$$script" || exit 1; \
 	done
+
+# The wheel and sdist (dist/*.whl, dist/*.tar.gz) and the one-folder Linux application
+# (dist/faceeditor/faceeditor); see packaging/README.md for Windows and macOS.
+dist: system-deps $(VENV)/.installed-dist
+	rm -rf dist/faceeditor build/pyinstaller
+	$(VPY) -m build --outdir dist .
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/faceeditor.spec
+	@echo "built: $$(ls dist/*.whl dist/*.tar.gz) dist/faceeditor/faceeditor"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
@@ -45,8 +55,15 @@ system-deps-test:
 # The stamps live inside .venv, so a new venv reinstalls; an edited pyproject.toml too.
 $(VENV)/.installed-gui:  EXTRAS := gui
 $(VENV)/.installed-test: EXTRAS := test,gui
-$(VENV)/.installed-gui $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/pip
+$(VENV)/.installed-dist: EXTRAS := dist,gui
+$(VENV)/.installed-gui $(VENV)/.installed-test $(VENV)/.installed-dist: pyproject.toml | $(VENV)/bin/pip
 	$(VPY) -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+# Node tools of the export tests (glTF validator, three.js): exactly the locked versions,
+# reinstalled when the lock file changes.
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package-lock.json
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund
 	touch $@
 
 $(VENV)/bin/pip:

@@ -23,7 +23,8 @@ packages=(
 )
 
 case "${1:-}" in
-    --test) packages+=(xvfb xauth) ;;  # xvfb-run needs xauth
+    # xvfb-run needs xauth; the packaging tests validate the desktop files
+    --test) packages+=(xvfb xauth desktop-file-utils appstream) ;;
     "") ;;
     *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
@@ -39,6 +40,11 @@ if ! command -v python3 >/dev/null; then
     packages+=(python3 python3-venv)
 elif [[ "$(command -v python3)" == /usr/bin/* ]] && ! python3 -c 'import ensurepip' 2>/dev/null; then
     packages+=(python3-venv)
+fi
+
+# The export tests run the Khronos glTF validator and three.js under node (tests/node).
+if [[ "${1:-}" == --test ]] && ! { command -v node && command -v npm; } >/dev/null; then
+    packages+=(nodejs npm)
 fi
 
 is_installed() {

@@ -118,6 +118,8 @@ def test_left_is_plus_x(model):
 def test_every_parameter_moves_the_mesh(model):
     neutral = model.evaluate().vertices
     for p in model.spec:
+        if p.kind == "albedo":
+            continue  # appearance only: faceeditor.albedo, tests/test_albedo.py
         moved = max(np.abs(model.evaluate({p.name: value}).vertices - neutral).max()
                     for value in (p.minimum, p.maximum))
         assert moved > 2e-4, p.name  # "proportions" barely shapes the head (0.4 mm)
@@ -259,3 +261,14 @@ def test_teeth_follow_the_jaw(model):
     assert lower[:, 1].mean() < mesh0.vertices[teeth][still][:, 1].mean()
     drop = mesh0.vertices[teeth, 1][~still] - mesh1.vertices[teeth, 1][~still]
     assert drop.min() > 0.003  # the whole lower arch drops with the jaw
+
+
+def test_bipolar_slider_has_a_gradient_at_its_default(model):
+    torch = pytest.importorskip("torch")
+    values = torch.tensor(model.spec.defaults, requires_grad=True)
+    index = model.spec["nose_hump"].index
+    moved = model.evaluate({"nose_hump": 1.0}).vertices - model.evaluate().vertices
+    vertex = int(np.argmax(np.linalg.norm(moved, axis=1)))
+    direction = torch.tensor(moved[vertex])
+    (model.evaluate(values).vertices[vertex] @ direction).backward()
+    assert values.grad[index] > 0  # an optimiser at 0 sees which way raises the hump

@@ -175,12 +175,14 @@ class FaceModel:
         local = values[:, self._local_index]
         asym = values[:, self._asym_index]
         # Bipolar sliders: the positive part drives one target, the negative part its opposite.
+        # ``>= 0`` (not ``> 0``) keeps a gradient of 1 at exactly 0 (as anny does), so an
+        # optimiser can move a slider away from its default; the values are the same.
         return xp.concatenate(
             [
                 self.phenotype_coefficients(values[:, self._phen_index]),
                 values[:, self._expr_index],
-                local * (local > 0), -local * (local < 0),
-                asym * (asym > 0), -asym * (asym < 0),
+                local * (local >= 0), -local * (local < 0),
+                asym * (asym >= 0), -asym * (asym < 0),
             ],
             1,
         )
