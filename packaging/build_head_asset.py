@@ -432,17 +432,24 @@ def build(out_dir: Path) -> Path:
     for key in all_targets:
         all_targets[key] = np.concatenate([all_targets[key], mouth.deltas[key]], axis=1)
 
-    # close the neck: one centre vertex (the mean of the cut's loop, and so are its deltas)
+    # close the neck: a fan around one centre vertex (the mean of the cut's loop, and so are its
+    # deltas). The cap has its own copy of the loop's vertices, so the edge stays sharp: shared
+    # vertices would average the neck's and the cap's normals and shade a dark band on the neck.
     loop, cap_faces, cap_uvs = neck_cap(template_ours, faces, face_uvs, parts)
-    centre_index, centre_uv = len(template_all), len(uvs_all)
-    template_all = np.concatenate([template_all, template_all[loop].mean(0, keepdims=True)])
+    ring_start = len(template_all)
+    centre_index, centre_uv = ring_start + len(loop), len(uvs_all)
+    copy_of = {int(v): ring_start + i for i, v in enumerate(loop)}
+    copy_of[-1] = centre_index
+    template_all = np.concatenate([template_all, template_all[loop],
+                                   template_all[loop].mean(0, keepdims=True)])
     uvs_all = np.concatenate([uvs_all, uvs_all[cap_uvs[:, :2]].reshape(-1, 2).mean(0, keepdims=True)])
-    faces_all = np.concatenate([faces_all, np.where(cap_faces < 0, centre_index, cap_faces)]).astype(np.int32)
+    faces_all = np.concatenate([faces_all, np.vectorize(copy_of.get)(cap_faces)]).astype(np.int32)
     face_uvs_all = np.concatenate([face_uvs_all, np.where(cap_uvs < 0, centre_uv, cap_uvs)]).astype(np.int32)
     parts_all = np.concatenate([parts_all, np.zeros(len(cap_faces), np.uint8)])
     for key in all_targets:
-        centre = all_targets[key][:, loop].mean(1, keepdims=True)
-        all_targets[key] = np.concatenate([all_targets[key], centre], axis=1)
+        ring = all_targets[key][:, loop]
+        all_targets[key] = np.concatenate([all_targets[key], ring, ring.mean(1, keepdims=True)],
+                                          axis=1)
 
     uvs_all, face_uvs_all = repack_uvs(template_all, faces_all, uvs_all, face_uvs_all, parts_all,
                                        cap_face_count=len(cap_faces))

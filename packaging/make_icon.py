@@ -20,10 +20,13 @@ TILE = (38, 70, 110)
 
 
 def render_icon(size: int = 256) -> Image.Image:
+    from faceeditor.albedo import albedo
+
     model = load_default_model()
+    params = model.spec.to_dict(model.vector({"mouthSmileLeft": 0.4, "mouthSmileRight": 0.4}))
     with OffscreenRenderer(size * 2, size * 2) as renderer:
-        rgb = renderer.render(model.evaluate({"mouthSmileLeft": 0.4, "mouthSmileRight": 0.4}),
-                             "three-quarter", background=TILE)
+        renderer.set_albedo_map(albedo(params, 1024))
+        rgb = renderer.render(model.evaluate(params), "three-quarter", background=TILE)
     image = Image.fromarray(rgb).resize((size, size), Image.LANCZOS).convert("RGBA")
     mask = Image.new("L", (size, size), 0)
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, size - 1, size - 1), radius=size // 6, fill=255)

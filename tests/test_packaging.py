@@ -65,8 +65,8 @@ def test_wheel_in_a_clean_venv_exports_without_the_repository(built, tmp_path):
     exe = str(venv / "bin/faceeditor")
     version = run([exe, "--version"], cwd=work, timeout=120)
     assert version.stdout.startswith("faceeditor ")
-    run([exe, "export", "--seed", "1", "-o", "x.obj"], cwd=work, timeout=300)
-    assert (work / "x.obj").stat().st_size > 100_000
+    run([exe, "export", "--seed", "1", "-o", "x.glb"], cwd=work, timeout=300)
+    assert (work / "x.glb").read_bytes()[:4] == b"glTF"
 
 
 def test_bundle_starts_headless(tmp_path):
@@ -105,3 +105,13 @@ def test_icons_exist_for_the_desktop_entry():
 
         with Image.open(ROOT / f"resources/icons/faceeditor-{size}.png") as icon:
             assert icon.size == (size, size) and icon.mode == "RGBA"
+
+
+def test_about_text_names_version_and_licences():
+    from faceeditor import __version__
+    from faceeditor.about import about_html
+
+    text = about_html("anny-head", "1")
+    assert f"faceeditor {__version__}" in text and "anny-head v1" in text
+    for licence in ("Apache License 2.0", "CC0", "LGPL-3.0", "BSD-3-Clause", "MIT"):
+        assert licence in text

@@ -64,6 +64,8 @@ def run(project: Path | None = None, exit_after_first_frame: bool = False) -> in
         if exit_after_first_frame:
             print(f"first frame after {seconds:.3f} s", flush=True)
             QTimer.singleShot(0, window.close)
+        else:
+            window.load_text_engine()
 
     window.viewport.frameSwapped.connect(first_frame, Qt.ConnectionType.SingleShotConnection)
     window.show()
