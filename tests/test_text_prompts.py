@@ -148,6 +148,9 @@ CASES: list[tuple[str, dict, list[str]]] = [
     ("in total disbelief", {}, ["+browOuterUpLeft"]),
     ("cracking up", {}, ["+mouthSmileLeft"]),
     ("a grandfather", {}, ["+age"]),
+    # idioms users type (found trying the app: "over the moon" once meant a rounder face)
+    ("she's over the moon", {}, ["+mouthSmileLeft", "=head_fat"]),
+    ("absolutely gobsmacked", {}, ["+eyeWideLeft"]),
 ]
 
 

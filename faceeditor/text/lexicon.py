@@ -255,7 +255,8 @@ def _add(concept: str, *phrases: str) -> None:
 _add("happy", "happy", "happier", "happily", "happiness", "cheerful", "glad", "pleased",
      "content", "delighted", "beaming", "beam", "radiant")
 _add("smile", "smile", "smiles", "smiling", "smiled", "smiley", "smily", "grinning softly")
-_add("joy", "joy", "joyful", "joyous", "overjoyed", "ecstatic", "elated", "excited", "thrilled")
+_add("joy", "joy", "joyful", "joyous", "overjoyed", "ecstatic", "elated", "excited", "thrilled",
+     "over the moon", "on cloud nine", "delight", "delighted beyond words")
 _add("grin", "grin", "grins", "grinning", "toothy smile", "big toothy smile", "cheesy grin",
      "showing teeth", "show teeth", "teeth showing")
 _add("laugh", "laugh", "laughs", "laughing", "laughter", "laughing out loud", "laugh out loud",
@@ -268,7 +269,7 @@ _add("angry", "angry", "angrier", "angrily", "anger", "mad", "furious", "fury", 
      "enraged", "livid", "irate", "annoyed", "irritated", "cross", "grumpy", "hostile")
 _add("surprised", "surprised", "surprise", "surprising", "astonished", "amazed", "shocked",
      "shock", "startled", "stunned", "in awe", "awestruck", "wow", "gasp", "gasping",
-     "jaw dropping", "jaw dropped")
+     "jaw dropping", "jaw dropped", "gobsmacked", "flabbergasted", "dumbfounded")
 _add("fearful", "fear", "fearful", "afraid", "scared", "frightened", "terrified", "terror",
      "horrified", "horror", "panicked", "panic", "fright", "petrified")
 _add("disgusted", "disgust", "disgusted", "disgusting", "grossed out", "revolted", "repulsed",
