@@ -95,6 +95,11 @@ def command_gui(project: Path | None, exit_after_first_frame: bool = False) -> i
     """Start the desktop app (``faceeditor`` without a command)."""
     if project is not None and not project.is_file():
         raise UsageError(f"{project}: no such project file")
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        # Qt would abort with a misleading message about missing xcb libraries
+        raise CommandFailed("no display to open the app on (DISPLAY and WAYLAND_DISPLAY are "
+                            "unset); the commands export, render and edit work without one")
     try:
         from faceeditor.gui.app import run
     except ImportError as error:

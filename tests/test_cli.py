@@ -210,3 +210,15 @@ def _glb_json(path):
     length, kind = struct.unpack_from("<II", data, 12)
     assert data[:4] == b"glTF" and kind == 0x4E4F534A
     return json_module.loads(data[20:20 + length])
+
+
+def test_app_without_a_display_says_so_in_one_line():
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "faceeditor"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1
+    assert "no display to open the app on" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
