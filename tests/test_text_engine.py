@@ -176,3 +176,25 @@ def test_attributes_bind_to_the_nearest_feature():
 ])
 def test_negation_applies_where_it_stands(prompt, expected):
     assert [(r.concept, r.mode) for r in parse(prompt).requests] == expected
+
+
+def test_years_older_changes_age_by_those_years():
+    import numpy as np
+
+    from faceeditor.model import load_default_model
+    from faceeditor.text.engine import TextEditEngine
+
+    model = load_default_model()
+    table = model.asset.metadata["shape_calibration"]["age_mapping"]
+
+    def years(age):
+        return float(np.interp(age, table["anny"], table["years"]))
+
+    start = {"age": 0.78}  # about 27 years old
+    engine = TextEditEngine(model)
+    older = engine.edit("make him 20 years older", start)
+    assert years(older.values["age"]) - years(0.78) == pytest.approx(20, abs=0.5)
+    assert older.unrecognized == []
+    assert "head_age" in older.changed  # the other signs of age come along
+    younger = engine.edit("5 yrs younger", start)
+    assert years(younger.values["age"]) - years(0.78) == pytest.approx(-5, abs=0.5)

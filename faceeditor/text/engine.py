@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 
 #: Deltas smaller than this are not reported as changes.
 EPSILON = 1e-6
+
+#: "20 years older", "5 yrs younger": an age change in years (kept exact through the model's
+#: calibrated years <-> age table).
+YEARS = re.compile(r"\b(\d{1,3})\s*(?:years?|yrs?)\s*(older|younger)\b", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,18 +106,37 @@ class TextEditEngine:
         if not np.isfinite(strength) or strength < 0:
             raise ValueError(f"strength must be a number >= 0, got {strength!r}")
         before = full_vector(self.spec, values)
-        parsed = parse(prompt, self.paraphraser)
+        years = [(int(m.group(1)) * (1 if m.group(2).lower() == "older" else -1))
+                 for m in YEARS.finditer(prompt)]
+        # the words "older"/"younger" still bring their other signs of age
+        parsed = parse(YEARS.sub(lambda m: m.group(2), prompt), self.paraphraser)
         after = before.copy()
         unavailable: list[str] = []
         for request in parsed.requests:
             effect = self._effect(request, unavailable)
             after = self._apply(request, effect, after, strength)
+        if years:
+            after = self._set_age_in_years(before, after, strength * sum(years))
         after = np.clip(after, self.spec.minimum, self.spec.maximum)
         delta = after - before
         changed = {p.name: float(delta[p.index]) for p in self.spec
                    if abs(delta[p.index]) > EPSILON}
         return EditResult(prompt, float(strength), self.spec.to_dict(after), changed,
                           parsed.requests, parsed.unrecognized, unavailable)
+
+    def _set_age_in_years(self, before: np.ndarray, after: np.ndarray,
+                          years: float) -> np.ndarray:
+        """``after`` with ``age`` set to ``years`` more than ``before``'s age, by the model's
+        calibrated years <-> age table (unchanged when the model has none)."""
+        calibration = getattr(getattr(self.model, "asset", None), "metadata", {}).get(
+            "shape_calibration", {}).get("age_mapping")
+        if calibration is None or "age" not in self.spec:
+            return after
+        index = self.spec["age"].index
+        start = float(np.interp(before[index], calibration["anny"], calibration["years"]))
+        out = after.copy()
+        out[index] = np.interp(start + years, calibration["years"], calibration["anny"])
+        return out
 
     # -- requests -> parameter changes -------------------------------------------------------
 
