@@ -31,6 +31,8 @@ GEOMETRY_KINDS = SHAPE_KINDS | {"expression"}
 RANDOMIZE_SCOPES = ("face", "shape", "skin", "group")
 
 Listener = Callable[[frozenset[str]], None]
+#: ``sampler(seed) -> {name: value}``: a random head, the same for the same seed
+Sampler = Callable[[int], Mapping[str, float]]
 
 
 class UnknownScopeError(ValueError):
@@ -50,15 +52,25 @@ class ParameterState:
     """Parameter values of one face, with change notifications and undo/redo.
 
     Args:
-        model: the face model whose ``spec`` names the parameters.
+        model: the face model (or research backend) whose ``spec`` names the parameters.
         values: initial values by name (others take their defaults).
         history_limit: the most undo steps kept.
+        sampler: ``sampler(seed) -> {name: value}`` for randomize (default: the embedded
+            model's prior, ``prior.sample(model, seed)``).
+        geometry_kinds: parameter kinds that move the mesh (default ``GEOMETRY_KINDS``);
+            randomize "skin" draws every other kind.
+        shape_kinds: kinds randomize "shape" draws (default ``SHAPE_KINDS``).
     """
 
     def __init__(self, model: FaceModel, values: Mapping[str, float] | None = None,
-                 history_limit: int = 500):
+                 history_limit: int = 500, *, sampler: Sampler | None = None,
+                 geometry_kinds: Iterable[str] = GEOMETRY_KINDS,
+                 shape_kinds: Iterable[str] = SHAPE_KINDS):
         self.model = model
         self.spec = model.spec
+        self.sampler: Sampler = sampler if sampler is not None else self._prior_sample
+        self.geometry_kinds = frozenset(geometry_kinds)
+        self.shape_kinds = frozenset(shape_kinds)
         self._vector = self._full_vector(values or {})
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
@@ -176,17 +188,25 @@ class ParameterState:
         if scope == "face":
             return list(self.spec)
         if scope == "shape":
-            return [p for p in self.spec if p.kind in SHAPE_KINDS]
+            return [p for p in self.spec if p.kind in self.shape_kinds]
         if scope == "skin":
-            return [p for p in self.spec if p.kind not in GEOMETRY_KINDS]
+            return [p for p in self.spec if p.kind not in self.geometry_kinds]
         return self.spec.in_group(group or "")
 
     def _draw(self, seed: int) -> dict[str, float]:
-        """Values for every parameter from ``seed``: the model's prior (one seed, one person:
-        appearance drawn coherently with shape), with a neutral expression."""
-        drawn = sample(self.model, seed)
+        """Values for every parameter from ``seed``: the sampler (by default the model's prior;
+        one seed, one person: appearance drawn coherently with shape), with a neutral
+        expression."""
+        drawn = self.sampler(seed)
         return {p.name: p.default if p.kind == "expression" else drawn.get(p.name, p.default)
                 for p in self.spec}
+
+    def _prior_sample(self, seed: int) -> dict[str, float]:
+        return sample(self.model, seed)
+
+    def is_geometry(self, name: str) -> bool:
+        """Whether parameter ``name`` moves the mesh (else it changes only the appearance)."""
+        return self.spec[name].kind in self.geometry_kinds
 
     def mirror_side(self, source: str = "left") -> None:
         """Copy every ``source`` side value onto its partner (one undo step)."""
@@ -277,4 +297,4 @@ class ParameterState:
             callback()
 
 
-__all__ = ["Edit", "ParameterState", "RANDOMIZE_SCOPES", "UnknownScopeError"]
+__all__ = ["Edit", "ParameterState", "RANDOMIZE_SCOPES", "Sampler", "UnknownScopeError"]

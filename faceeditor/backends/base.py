@@ -90,6 +90,11 @@ class Backend(abc.ABC):
     #: parameter kinds that move the mesh; every other kind changes only the albedo
     geometry_kinds: frozenset[str] = frozenset({"shape", "expression", "pose"})
 
+    @property
+    def model_id(self) -> str:
+        """The model id project files store (``faceeditor.project`` refuses other models')."""
+        return self.backend_id
+
     def default_params(self) -> dict[str, float]:
         """Every parameter at its default."""
         return self.spec.to_dict(self.spec.defaults)

@@ -35,6 +35,10 @@ class EmbeddedBackend(Backend):
         self.version = f"{self.model.model_id} {self.model.version}"
         self.group_labels = {p.group: GROUP_LABELS.get(p.group, p.group) for p in self.spec}
 
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
     def _as_dict(self, params: Params | None) -> dict[str, float]:
         return self.spec.to_dict(self.vector(params))
 

@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
                  data_dir: Path | None = None):
         super().__init__()
         self.model = model
+        self.backend = None  # a research backend (faceeditor.backends) once one is opened
+        self.document_model = model  # what projects are saved for: the model or the backend
         self.settings = settings if settings is not None else QSettings()
         self.state = ParameterState(model)
         self.path: Path | None = None
@@ -100,14 +102,13 @@ class MainWindow(QMainWindow):
         self.notifications = NotificationArea()
         self.statusBar().addWidget(self.notifications, 1)
         self.viewport.albedoUnavailable.connect(self.notifications.error)
-        hint = QLabel(f"{model.model_id} v{model.version} · {len(model.spec)} parameters · "
-                      "drag: orbit · wheel: zoom · F: frame · F1: shortcuts")
-        hint.setStyleSheet("color: palette(mid); padding-right: 6px;")
-        self.statusBar().addPermanentWidget(hint)
+        self.model_hint = QLabel()
+        self.model_hint.setStyleSheet("color: palette(mid); padding-right: 6px;")
+        self._show_model_hint(f"{model.model_id} v{model.version}")
+        self.statusBar().addPermanentWidget(self.model_hint)
 
         self._build_menus()
-        self.state.add_listener(lambda names: self._update_title())
-        self.state.add_history_listener(self._update_undo_actions)
+        self._listen_to_state()
         self._autosave_timer = QTimer(self, interval=AUTOSAVE_INTERVAL_MS,
                                       timeout=self.write_autosave)
         self._autosave_timer.start()
@@ -144,6 +145,14 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addSeparator()
+        self._action(file_menu, "Open &Model…", self.open_model_dialog,
+                     tip="Load a research head model: FLAME (generic_model.pkl) or an "
+                         "AlbedoGAN / StyleGAN2 albedo generator (.pt, NVlabs .pkl)")
+        self.codes_action = self._action(
+            file_menu, "&Import DECA/EMOCA/MICA Codes…", self.import_codes_dialog,
+            tip="Set the FLAME parameters from a DECA, EMOCA or MICA output folder")
+        self.codes_action.setEnabled(False)
+        file_menu.addSeparator()
         self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save &As…", self.save_as_dialog, "Ctrl+Shift+S")
         file_menu.addSeparator()
@@ -155,23 +164,25 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "&Undo", self.state.undo, "Ctrl+Z")
-        self.redo_action = self._action(edit, "&Redo", self.state.redo,
+        # lambdas: the state and the panel are replaced when another model is opened
+        self.undo_action = self._action(edit, "&Undo", lambda: self.state.undo(), "Ctrl+Z")
+        self.redo_action = self._action(edit, "&Redo", lambda: self.state.redo(),
                                         ["Ctrl+Shift+Z", "Ctrl+Y"])
         edit.addSeparator()
         self._action(edit, "Randomi&ze Face", lambda: self.panel.randomize("face"), "Ctrl+R")
         self._action(edit, "Randomize &Shape", lambda: self.panel.randomize("shape"))
         self._action(edit, "Randomize S&kin", lambda: self.panel.randomize("skin"))
-        self._action(edit, "Rese&t Face", self.panel.reset_face)
+        self._action(edit, "Rese&t Face", lambda: self.panel.reset_face())
         edit.addSeparator()
         self.symmetry_action = self._action(
-            edit, "S&ymmetry Lock", self.panel.symmetry.setChecked, "Ctrl+L",
+            edit, "S&ymmetry Lock", lambda on: self.panel.symmetry.setChecked(on), "Ctrl+L",
             "Moving a left slider moves its right partner", checkable=True)
         self.panel.symmetry.toggled.connect(self.symmetry_action.setChecked)
         self._action(edit, "Mirror Left → Right", lambda: self.state.mirror_side("left"))
         self._action(edit, "Mirror Right → Left", lambda: self.state.mirror_side("right"))
         edit.addSeparator()
-        self._action(edit, "&Find Slider", self.panel.focus_search, QKeySequence.StandardKey.Find)
+        self._action(edit, "&Find Slider", lambda: self.panel.focus_search(),
+                     QKeySequence.StandardKey.Find)
 
         view = bar.addMenu("&View")
         for text, name, keys in (("&Front", "front", ["1", "Num+1"]),
@@ -255,7 +266,7 @@ class MainWindow(QMainWindow):
         self.redo_action.setText(f"&Redo {self.state.redo_label}".rstrip())
 
     def current_project(self) -> Project:
-        return Project.for_model(self.model, self.state.values(), seed=self.state.seed,
+        return Project.for_model(self.document_model, self.state.values(), seed=self.state.seed,
                                  camera=self.viewport.orbit.to_json(),
                                  view=self.viewport.settings.to_json(),
                                  source=str(self.path) if self.path else None)
@@ -300,7 +311,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path) -> bool:
         """Open a project; a bad file shows an error and the current face stays."""
         try:
-            project = load_project(path, self.model)
+            project = load_project(path, self.document_model)
         except ProjectError as error:
             self.show_error("Cannot open project", str(error))
             return False
@@ -363,6 +374,92 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.error_box = box
+
+    # ----------------------------------------------------------------- research backends
+    def open_model_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open head model", self._last_folder(),
+            "Head models (*.pkl *.pt *.pth);;All files (*)")
+        if name:
+            self.open_model_path(Path(name))
+
+    def open_model_path(self, path: Path) -> None:
+        """Open a research model in a worker; on success the window switches to it, on failure
+        the notification area shows the one-line error and the current model stays."""
+        from faceeditor.backends import open_model
+
+        self.notifications.run(lambda progress: open_model(path), f"Opening {path.name}",
+                               on_done=self.use_backend)
+
+    def use_backend(self, backend) -> None:
+        """Edit ``backend``'s head from now on: a new state and slider panel, the viewport
+        evaluating through it; the document becomes a new, unsaved face."""
+        self.state.end_interaction()
+        shape_kinds = backend.geometry_kinds - {"expression", "pose"}
+        state = ParameterState(
+            backend, sampler=lambda seed: backend.sample(seed, truncation=self._truncation()),
+            geometry_kinds=backend.geometry_kinds, shape_kinds=shape_kinds)
+        self.backend = self.document_model = backend
+        self.state = state
+        self._install_panel(ParameterPanel(state, params=backend.slider_params(),
+                                           group_labels=backend.group_labels, truncation=True))
+        self.viewport.set_state(state, backend)
+        self._listen_to_state()
+        # text prompts know the built-in model's parameters only
+        self.prompt_dock.setEnabled(False)
+        self.prompt_dock.setToolTip("Text prompts edit the built-in head model only")
+        self.codes_action.setEnabled(hasattr(backend, "params_from_codes"))
+        self.path = None
+        self._saved_vector = state.vector
+        self._autosaved_revision = state.revision
+        self._show_model_hint(f"{backend.backend_id} {backend.version}")
+        self._update_title()
+        self._update_undo_actions()
+        log.info("now editing %s", backend.summary())
+        self.notifications.info(f"Opened {backend.backend_id} model ({len(backend.spec)} "
+                                "parameters)")
+
+    def _truncation(self) -> float:
+        return self.panel.truncation_value()
+
+    def _install_panel(self, panel: ParameterPanel) -> None:
+        old, self.panel = self.panel, panel
+        self.panel_dock.setWidget(panel)
+        panel.symmetry.toggled.connect(self.symmetry_action.setChecked)
+        self.symmetry_action.setChecked(False)
+        old.deleteLater()
+
+    def _listen_to_state(self) -> None:
+        self.state.add_listener(lambda names: self._update_title())
+        self.state.add_history_listener(self._update_undo_actions)
+
+    def _show_model_hint(self, model_text: str) -> None:
+        self.model_hint.setText(f"{model_text} · {len(self.state.spec)} parameters · "
+                                "drag: orbit · wheel: zoom · F: frame · F1: shortcuts")
+
+    def import_codes_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import DECA/EMOCA/MICA codes (any file of the output folder)",
+            self._last_folder(), "FLAME codes (*.npy);;All files (*)")
+        if name:
+            self.import_codes(Path(name).parent)
+
+    def import_codes(self, source: Path) -> bool:
+        """Set the parameters from DECA/EMOCA/MICA codes (a folder or one ``.npy``), as one
+        undo step; unreadable codes show an error and change nothing."""
+        from faceeditor.backends.flame import FlameFormatError
+
+        try:
+            values = self.backend.params_from_codes(source)
+        except (FlameFormatError, OSError, ValueError) as error:
+            self.show_error("Cannot import codes", str(error))
+            return False
+        self.state.end_interaction()
+        self.state.set_values(values, label=f"Import {source.name}")
+        self.notifications.info(f"Imported {len(values)} parameters from {source.name}")
+        return True
 
     # ----------------------------------------------------------------- recent files, settings
     def _remember(self, path: Path) -> None:
@@ -455,6 +552,10 @@ class MainWindow(QMainWindow):
         Export is pressed)."""
         from faceeditor.gui.export_dialog import ExportDialog  # loads the exporters on demand
 
+        if self.backend is not None:
+            self.notifications.error(f"Export supports the built-in head model only, not "
+                                     f"{self.backend.backend_id} yet")
+            return
         stem = self.path.stem if self.path else "head"
         dialog = ExportDialog(self.model, self.state.values,
                               path=Path(self._last_folder()) / f"{stem}.glb", parent=self)
@@ -494,10 +595,29 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
 
+    def load_text_engine(self) -> None:
+        """Give the prompt box the full engine in a worker (loading takes seconds): the
+        paraphrase model, and CLIP when a checkpoint is on this machine (the setting
+        ``text/clip_checkpoint``, ``$FACEEDITOR_CLIP_CHECKPOINT`` or open_clip's cache). Until
+        it is ready the lexicon engine serves."""
+        from faceeditor.text.factory import create_engine
+
+        checkpoint = self.settings.value("text/clip_checkpoint") or None
+
+        def build(progress):
+            return create_engine(self.model, clip_checkpoint=checkpoint,
+                                 progress=lambda done, total: progress(done / max(total, 1)))
+
+        def install(engine) -> None:
+            self.prompt_panel.session.engine = engine
+
+        self.notifications.run(build, "Loading the text models", on_done=install)
+
     def show_about(self) -> None:
+        from faceeditor.about import about_html
+
         QMessageBox.about(self, "About faceeditor",
-                          f"<b>faceeditor {__version__}</b><br>Create and edit realistic 3D "
-                          f"human heads.<br>Model: {self.model.model_id} v{self.model.version}")
+                          about_html(self.model.model_id, self.model.version))
 
     # ----------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:

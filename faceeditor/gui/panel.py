@@ -8,7 +8,7 @@ updates the widgets inside a signal blocker.  A slider drag is one undo step
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QMouseEvent
@@ -136,8 +136,9 @@ class ParamRow(QWidget):
             self.label.setFont(font)
 
     def matches(self, words: list[str]) -> bool:
+        title = getattr(self.spec, "group_label", "") or group_label(self.spec.group)
         text = " ".join((self.spec.name, self.spec.label, self.spec.group,
-                         group_label(self.spec.group), self.spec.subgroup or "",
+                         title, self.spec.subgroup or "",
                          self.spec.description)).lower()
         return all(word in text for word in words)
 
@@ -146,10 +147,13 @@ class GroupSection(QWidget):
     """A collapsible section holding the rows of one group (sub-headed by subgroup)."""
 
     def __init__(self, group: str, params: list[ParamSpec], state: ParameterState,
-                 on_randomize: Callable[[str], None], parent: QWidget | None = None):
+                 on_randomize: Callable[[str], None], parent: QWidget | None = None,
+                 title: str | None = None):
         super().__init__(parent)
         self.group = group
-        title = group_label(group).replace("&", "&&")  # a single & would be a mnemonic
+        title = title or group_label(group)
+        self.title = title
+        title = title.replace("&", "&&")  # a single & would be a mnemonic
         self.header = QToolButton(text=f"{title}  ({len(params)})", checkable=True)
         self.header.setObjectName(f"group_{group}")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -158,7 +162,7 @@ class GroupSection(QWidget):
         self.header.setStyleSheet("QToolButton { font-weight: 600; border: none; padding: 4px; }")
         self.header.toggled.connect(self.set_expanded)
         dice = QToolButton(text="⚄")
-        dice.setToolTip(f"Randomize only {group_label(group)}")
+        dice.setToolTip(f"Randomize only {self.title}")
         dice.setAutoRaise(True)
         dice.clicked.connect(lambda: on_randomize(group))
         top = QHBoxLayout()
@@ -211,12 +215,29 @@ class GroupSection(QWidget):
 
 
 class ParameterPanel(QWidget):
-    """Search box, symmetry lock, randomize (with seed) and reset above every group section."""
+    """Search box, symmetry lock, randomize (with seed) and reset above every group section.
 
-    def __init__(self, state: ParameterState, parent: QWidget | None = None):
+    Args:
+        params: the parameters that get a slider (default: every one of ``state.spec``).
+        group_labels: section titles by group (default: the embedded model's labels).
+        truncation: show a psi box (``truncation_value()``) for samplers that take one.
+    """
+
+    def __init__(self, state: ParameterState, parent: QWidget | None = None, *,
+                 params: list[ParamSpec] | None = None,
+                 group_labels: Mapping[str, str] | None = None, truncation: bool = False):
         super().__init__(parent)
         self.state = state
-        params = list(state.spec)
+        params = list(state.spec) if params is None else list(params)
+        labels = dict(group_labels or {})
+        self.truncation = QDoubleSpinBox(minimum=0.0, maximum=1.0, value=1.0, decimals=2,
+                                         singleStep=0.05)
+        self.truncation.setPrefix("ψ ")
+        self.truncation.setToolTip("Truncation ψ of Randomize: 1 samples the whole model, "
+                                   "smaller values pull toward the average head (0: the "
+                                   "average)")
+        self.truncation.setVisible(truncation)
+        self._uses_truncation = truncation
         self.search = QLineEdit(placeholderText="Filter sliders (e.g. nose width, smile)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
@@ -239,7 +260,7 @@ class ParameterPanel(QWidget):
         group_menu = menu.addMenu("Only group")
         self.groups = ordered_groups(params)
         for group in self.groups:
-            group_menu.addAction(group_label(group).replace("&", "&&"),
+            group_menu.addAction(labels.get(group, group_label(group)).replace("&", "&&"),
                                  lambda g=group: self.randomize("group", g))
         more = QToolButton(text="▾", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         more.setMenu(menu)
@@ -252,10 +273,11 @@ class ParameterPanel(QWidget):
         controls.addWidget(self.randomize_button)
         controls.addWidget(more)
         controls.addWidget(self.seed, 1)
+        controls.addWidget(self.truncation)
         controls.addWidget(reset)
         self.sections = [
             GroupSection(group, [p for p in params if p.group == group], state,
-                         lambda g: self.randomize("group", g))
+                         lambda g: self.randomize("group", g), title=labels.get(group))
             for group in self.groups
         ]
         self.rows = {row.spec.name: row for section in self.sections for row in section.rows}
@@ -279,6 +301,10 @@ class ParameterPanel(QWidget):
         if self.sections:
             self.sections[0].set_expanded(True)
         state.add_listener(self._on_values_changed)
+
+    def truncation_value(self) -> float:
+        """The psi Randomize samples with (1.0 where the box is not shown)."""
+        return self.truncation.value() if self._uses_truncation else 1.0
 
     def section(self, group: str) -> GroupSection:
         return next(s for s in self.sections if s.group == group)

@@ -36,7 +36,7 @@ from faceeditor.render.framebuffer import OffscreenTarget
 from faceeditor.render.offscreen import OffscreenRenderer
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
-from faceeditor.state import GEOMETRY_KINDS, ParameterState
+from faceeditor.state import ParameterState
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,8 @@ class Viewport(QOpenGLWindow):
         self._albedo_texture: moderngl.Texture | None = None
         self._albedo_dirty = False
         self.albedo_status = "pending"  # then "ready" (texture drawn) or "unavailable"
+        self.backend = None  # a research backend (faceeditor.backends) evaluates the head
+        self._backend_albedo_size: int | None = None  # of the backend albedo shown (None: full)
         self._framed = False
         self._drag_origin: QPointF | None = None
         self._drag_button = Qt.MouseButton.NoButton
@@ -124,23 +126,61 @@ class Viewport(QOpenGLWindow):
         self._interactive_frame = False
         self._slow_frames = self._fast_frames = 0
         state.add_listener(self._on_values_changed)
+        state.add_history_listener(self._on_history_changed)
         self.frameSwapped.connect(self._on_frame_swapped)
 
     # ----------------------------------------------------------------- model -> GPU
+    def set_state(self, state: ParameterState, backend) -> None:
+        """Draw ``state``'s head as ``backend`` (a ``faceeditor.backends.Backend``) evaluates
+        it: mesh from ``evaluate_mesh``, albedo from ``evaluate_albedo`` (the backend's preview
+        size while a slider is dragged, full size otherwise); the camera is framed anew."""
+        self.state.remove_listener(self._on_values_changed)
+        self.state = state
+        self.backend = backend
+        state.add_listener(self._on_values_changed)
+        state.add_history_listener(self._on_history_changed)
+        self._mesh_dirty = self._albedo_dirty = True
+        self._backend_albedo_size = None
+        self._albedo_texture = None  # the embedded model's GPU texture no longer applies
+        self._framed = False
+        self.invalidate()
+
     def _on_values_changed(self, names: frozenset[str]) -> None:
-        kinds = {self.state.spec[name].kind for name in names}
-        if kinds & GEOMETRY_KINDS:
+        geometry = [self.state.is_geometry(name) for name in names]
+        if any(geometry):
             self._mesh_dirty = True
-        if kinds - GEOMETRY_KINDS:
+        if not all(geometry):
             self._albedo_dirty = True
         self.invalidate()
+
+    def _on_history_changed(self) -> None:
+        """A drag ended: redraw so that a preview-size backend albedo becomes full size."""
+        if self.backend is not None and self._backend_albedo_size is not None:
+            self.invalidate()
 
     def current_mesh(self) -> FaceMesh:
         """The evaluated head for the current values (re-evaluated only after a change)."""
         if self._mesh is None or self._mesh_dirty:
-            self._mesh = self.state.model.evaluate(self.state.vector.astype(np.float32))
+            vector = self.state.vector
+            if self.backend is not None:
+                self._mesh = self.backend.evaluate_mesh(vector)
+            else:
+                self._mesh = self.state.model.evaluate(vector.astype(np.float32))
             self._mesh_dirty = False
         return self._mesh
+
+    def _update_backend_albedo(self) -> None:
+        """Upload the backend's albedo when the values or the wanted size changed: its preview
+        size during an interactive frame of a drag, full size (None) otherwise."""
+        dragging = self.state.interacting and not self._still
+        size = self.backend.preview_albedo_size if dragging else None
+        if not self._albedo_dirty and size == self._backend_albedo_size:
+            return
+        self._albedo_dirty = False
+        image = self.backend.evaluate_albedo(self.state.vector, albedo_size=size)
+        self.renderer.set_albedo_map(image)
+        self._backend_albedo_size = size
+        self.albedo_status = "ready" if image is not None else "unavailable"
 
     # ----------------------------------------------------------------- GL
     def initializeGL(self) -> None:
@@ -158,7 +198,9 @@ class Viewport(QOpenGLWindow):
         mesh = self.current_mesh()
         if not self._framed:
             self.frame_face()
-        if self._albedo_dirty and self._albedo_drawer is not None:
+        if self.backend is not None:
+            self._update_backend_albedo()
+        elif self._albedo_dirty and self._albedo_drawer is not None:
             self._albedo_dirty = False
             self._draw_albedo()
         camera, background = self.orbit.camera(), self.settings.background
@@ -167,7 +209,13 @@ class Viewport(QOpenGLWindow):
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
             self.renderer.draw_into(target.draw, mesh, camera, background)
-            self.ctx.copy_framebuffer(dst=framebuffer, src=target.draw)
+            # Resolve into a texture of the same formats, then draw it over the window: a blit
+            # into the window's own framebuffer fails when its formats differ from ours
+            # (GL_INVALID_OPERATION on Xvfb/llvmpipe), which left the previous frame on screen.
+            if self._scaled is None:
+                self._scaled = ScaledTarget(self.ctx)
+            self.ctx.copy_framebuffer(dst=self._scaled.target(width, height), src=target.draw)
+            self._scaled.stretch_onto(framebuffer)
             framebuffer.use()
             return
         if self.scale < 1.0:
@@ -202,7 +250,7 @@ class Viewport(QOpenGLWindow):
     def _start_albedo(self) -> None:
         """After the first frame (start-up shows the head first, then its skin): create the
         skin-texture generator and draw the texture."""
-        if self.ctx is None or self._albedo_drawer is not None:
+        if self.ctx is None or self._albedo_drawer is not None or self.backend is not None:
             return
         self.makeCurrent()
         try:
@@ -255,6 +303,11 @@ class Viewport(QOpenGLWindow):
             framebuffer = self.ctx.detect_framebuffer(self.defaultFramebufferObject())
             width, height = self.pixel_size()
             data = framebuffer.read(viewport=(0, 0, width, height), components=3, alignment=1)
+            # moderngl selects GL_COLOR_ATTACHMENT0 as the read buffer, which a window's own
+            # framebuffer lacks: GL flags GL_INVALID_OPERATION and reads the back buffer as
+            # before. Consume that flag so it is not blamed on the next GL call.
+            if self.ctx.error not in ("GL_NO_ERROR", "GL_INVALID_OPERATION"):
+                log.warning("GL error while reading the viewport back")
         finally:
             self._still = still
             self.doneCurrent()
@@ -326,7 +379,9 @@ class Viewport(QOpenGLWindow):
                                    lighting=LIGHTING_PRESETS[self.settings.lighting]) as renderer:
                 renderer.set_view_mode(self.settings.mode)
                 renderer.wireframe = self.settings.wireframe
-                if self._albedo_texture is not None:
+                if self.backend is not None:
+                    renderer.set_albedo_map(self.backend.evaluate_albedo(self.state.vector))
+                elif self._albedo_texture is not None:
                     renderer.set_albedo_texture(self._albedo_texture)
                 # same camera; the projection takes the image's aspect, the vertical framing stays
                 return renderer.render(self.current_mesh(), self.orbit.camera(),
