@@ -58,8 +58,12 @@ class PromptPanel(QWidget):
         self.chart.setMouseEnabled(x=False, y=False)
         self.chart.hideButtons()
         self.chart.setMinimumHeight(160)
+        self.placeholder = pg.TextItem("The parameters a prompt moves appear here",
+                                       color=(150, 152, 160), anchor=(0.5, 0.5))
+        self.chart.addItem(self.placeholder)
         self.bars: pg.BarGraphItem | None = None
         self._drawn: dict[str, float] = {}
+        self._show_placeholder(True)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
 
@@ -137,13 +141,13 @@ class PromptPanel(QWidget):
         self._drawn = {}
         if result is None:
             self.status.setText("")
-            self.chart.getAxis("left").setTicks([[]])
+            self._show_placeholder(True)
             return
         prefix = "Applied: " if applied else "Preview: "
         self.status.setText(prefix + result.message())
         moved = sorted(result.changed.items(), key=lambda kv: -abs(kv[1]))[:MAX_BARS]
+        self._show_placeholder(not moved)
         if not moved:
-            self.chart.getAxis("left").setTicks([[]])
             return
         rows = list(range(len(moved) - 1, -1, -1))  # the largest change on top
         widths = [delta for _, delta in moved]
@@ -155,6 +159,17 @@ class PromptPanel(QWidget):
         self.chart.setYRange(-0.5, len(moved) - 0.5)
         reach = max(abs(w) for w in widths)
         self.chart.setXRange(-reach * 1.1, reach * 1.1)
+
+    def _show_placeholder(self, empty: bool) -> None:
+        """An empty chart shows a hint instead of bare axes."""
+        self.placeholder.setVisible(empty)
+        for axis in ("left", "bottom"):
+            self.chart.showAxis(axis, show=not empty)
+        if empty:
+            self.chart.getAxis("left").setTicks([[]])
+            self.chart.setXRange(-1, 1)
+            self.chart.setYRange(-1, 1)
+            self.placeholder.setPos(0, 0)
 
     def bar_values(self) -> dict[str, float]:
         """{parameter: delta} currently drawn (for tests and accessibility)."""
