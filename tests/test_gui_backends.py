@@ -100,8 +100,13 @@ def test_texture_slider_recolours_and_albedo_is_preview_size_only_while_dragging
     viewport_pixels(window)
     assert sizes[-1] == 8  # dragging: the preview albedo
     slider.setSliderDown(False)
+    viewport_pixels(window)
+    # released: the full-size albedo comes from a worker (seconds for a GAN on a CPU), so the
+    # window never waits for it; it replaces the preview when it arrives
+    qtbot.waitUntil(lambda: None in sizes and window.viewport._backend_albedo_size is None
+                    and window.viewport._full_albedo_pending is None, timeout=10000)
+    assert sizes[-1] is None
     after = viewport_pixels(window)
-    assert sizes[-1] is None  # released: full size
     centre = after[after.shape[0] // 2, after.shape[1] // 2].astype(int)
     assert centre[1] > before[before.shape[0] // 2, before.shape[1] // 2, 1] + 40, centre
 

@@ -89,6 +89,8 @@ class Backend(abc.ABC):
     preview_albedo_size: int | None = None
     #: parameter kinds that move the mesh; every other kind changes only the albedo
     geometry_kinds: frozenset[str] = frozenset({"shape", "expression", "pose"})
+    #: the files (or folders) the model was read from, when known (``open_model`` sets them)
+    source_paths: tuple = ()
 
     @property
     def model_id(self) -> str:

@@ -44,11 +44,17 @@ def open_model(path: str | Path, *, flame: str | Path | None = None,
                device: str | None = None) -> Backend:
     """The backend for ``path`` (see the module doc); ``flame`` names the FLAME pickle for an
     albedo generator; ``device`` overrides the torch device (default: CUDA when available).
+    The backend's ``source_paths`` name what it was read from (for caches keyed by the files).
 
     Raises:
         ModelFileError: missing, unsafe, corrupt or unsupported file (one-line message).
     """
-    path = Path(path)
+    backend = _open_model(Path(path), flame, device)
+    backend.source_paths = (Path(path),) + ((Path(flame),) if flame is not None else ())
+    return backend
+
+
+def _open_model(path: Path, flame: str | Path | None, device: str | None) -> Backend:
     if not path.exists():
         raise ModelFileError(f"{path} does not exist")
     try:

@@ -200,9 +200,7 @@ def _add_materials(builder: GltfBuilder, textures: TextureSet | None, image_form
     if textures is not None:
         sampler = builder.add("samplers", {"magFilter": 9729, "minFilter": 9987,
                                            "wrapS": 33071, "wrapT": 33071})
-        images = (("albedo", textures.albedo, image_format),
-                  ("normal", textures.normal, "png"),
-                  ("roughness", textures.metallic_roughness(), "png"))
+        images = _texture_images(textures, image_format)
         report(0.05, "encoding the texture maps")
         # Pillow's encoders release the GIL: the three maps compress on separate cores.
         with ThreadPoolExecutor(max_workers=len(images)) as pool:
@@ -218,11 +216,25 @@ def _add_materials(builder: GltfBuilder, textures: TextureSet | None, image_form
         if shared:
             pbr["baseColorFactor"] = [1.0, 1.0, 1.0, 1.0]
             pbr["baseColorTexture"] = {"index": shared["albedo"]}
+        if "roughness" in shared:
             pbr["metallicRoughnessTexture"] = {"index": shared["roughness"]}
             pbr["roughnessFactor"] = 1.0
+        if "normal" in shared:
             material["normalTexture"] = {"index": shared["normal"]}
         indices[name] = builder.add("materials", material)
     return indices
+
+
+def _texture_images(textures: TextureSet, image_format: str
+                    ) -> tuple[tuple[str, np.ndarray, str], ...]:
+    """(label, image, encoding) of each map ``textures`` holds: the albedo in ``image_format``,
+    the normal and packed metallicRoughness maps (when present) always PNG."""
+    images = [("albedo", textures.albedo, image_format)]
+    if textures.normal is not None:
+        images.append(("normal", textures.normal, "png"))
+    if textures.roughness is not None:
+        images.append(("roughness", textures.metallic_roughness(), "png"))
+    return tuple(images)
 
 
 def _add_primitive(builder: GltfBuilder, geometry: ExportGeometry, split: SeamSplit,

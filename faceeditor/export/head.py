@@ -1,7 +1,10 @@
-"""Export a head to a file: the one entry point the command line and the GUI share.
+"""Export a head to a file: the entry points the command line and the GUI share.
 
-``export_head`` evaluates the model (base, morphs, subdivision), takes the skin textures it is
-given, writes a GLB or an OBJ bundle atomically and reports progress as (fraction, message).
+``export_mesh`` writes a GLB or an OBJ bundle of an ``ExportGeometry`` (a mesh with its morph
+targets, or none) and a ``TextureSet`` (or None) atomically, reporting progress as
+(fraction, message). ``export_head`` evaluates the built-in model (base, ARKit morphs,
+subdivision) and ``export_backend`` a research backend (mesh, full-resolution albedo,
+subdivision; no morph targets), and both write through ``export_mesh``.
 """
 
 from __future__ import annotations
@@ -10,13 +13,19 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from faceeditor.export.gltf import glb_bytes
-from faceeditor.export.morphs import export_geometry
+from faceeditor.export.morphs import ExportGeometry, export_geometry, mesh_geometry
 from faceeditor.export.obj import obj_bundle_paths, write_obj_bundle
 from faceeditor.export.textures import IMAGE_FORMATS, TEXTURE_SIZES, TextureSet
 from faceeditor.fileio import write_atomic
 from faceeditor.model.face_model import FaceModel
+
+if TYPE_CHECKING:
+    from faceeditor.backends.base import Backend
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +81,15 @@ def format_for_path(path: Path) -> str:
 
 
 def output_files(path: Path, options: ExportOptions, textured: bool,
-                 expression_names: tuple[str, ...] = ()) -> list[Path]:
-    """Every file ``export_head`` will write for ``path`` (to check for existing files first)."""
+                 expression_names: tuple[str, ...] = (),
+                 texture_labels: tuple[str, ...] = ("albedo", "normal", "roughness")
+                 ) -> list[Path]:
+    """Every file ``export_head`` (or, with ``texture_labels=("albedo",)``,
+    ``export_backend``) will write for ``path`` (to check for existing files first)."""
     if options.format == "glb":
         return [Path(path)]
     names = expression_names if options.expression_files else ()
-    return list(obj_bundle_paths(Path(path), textured, names).values())
+    return list(obj_bundle_paths(Path(path), textured, names, texture_labels).values())
 
 
 def export_head(model: FaceModel, params: Mapping[str, float], path: Path,
@@ -102,12 +114,46 @@ def export_head(model: FaceModel, params: Mapping[str, float], path: Path,
         bake_expression=options.bake_expression and not obj,
         subdivisions=options.subdivisions,
     )
-    report(0.3, "writing")
-    if obj:
+    return export_mesh(geometry, path, options, textures, header, report, start=0.3)
+
+
+def export_backend(backend: Backend, params: Mapping[str, float], path: Path,
+                   options: ExportOptions, header: str = "",
+                   progress: Progress | None = None) -> list[Path]:
+    """Write research ``backend``'s head ``params`` to ``path``; the paths written.
+
+    The mesh is the backend's (subdivided as ``options`` say), its albedo at full resolution
+    the only texture (no normal or roughness map; no albedo: plain colours). There are no
+    morph targets, so ``options.morphs``, ``bake_expression`` and ``expression_files`` are
+    ignored, and so is ``texture_size`` (the albedo keeps its own size).
+    """
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "evaluating the head")
+    vector = backend.vector(params)
+    geometry = mesh_geometry(backend.evaluate_mesh(vector), subdivisions=options.subdivisions)
+    report(0.2, "making the albedo")
+    albedo = backend.evaluate_albedo(vector, albedo_size=None)
+    textures = None if albedo is None else TextureSet(albedo=np.ascontiguousarray(albedo,
+                                                                                  np.uint8))
+    return export_mesh(geometry, Path(path), options, textures, header, report, start=0.3)
+
+
+def export_mesh(geometry: ExportGeometry, path: Path, options: ExportOptions,
+                textures: TextureSet | None = None, header: str = "",
+                progress: Progress | None = None, start: float = 0.0) -> list[Path]:
+    """Write ``geometry`` (with its morph targets, if any) textured by ``textures`` (as they
+    are; None: plain colours) to ``path`` in ``options.format``; the paths written.
+
+    Progress runs from ``start`` to 1. Every file is written atomically.
+    """
+    report = progress or (lambda fraction, message: None)
+    path = Path(path)
+    report(start, "writing")
+    if options.format == "obj":
         written = write_obj_bundle(geometry, path, textures, header, options.expression_files)
     else:
         def glb_progress(fraction: float, message: str) -> None:
-            report(0.3 + 0.65 * fraction, message)
+            report(start + (0.95 - start) * fraction, message)
 
         data = glb_bytes(geometry, textures, options.image_format, glb_progress)
         write_atomic(path, data)

@@ -86,15 +86,8 @@ def export_geometry(
         deltas = _expression_deltas(model, expression_index)
     else:
         deltas = np.zeros((0,) + base.vertices.shape, np.float32)
-    step = None
     if subdivisions:
-        step = LoopSubdivision.from_topology(base.faces, base.face_uvs, len(base.vertices),
-                                             len(base.uvs))
-        vertices = step.apply(base.vertices)
-        base = FaceMesh(vertices=vertices, normals=vertex_normals(vertices, step.faces),
-                        faces=step.faces, uvs=step.apply_uvs(base.uvs), face_uvs=step.face_uvs,
-                        face_parts=step.apply_face_data(base.face_parts))
-        deltas = step.apply(deltas) if len(deltas) else np.zeros((0,) + vertices.shape, np.float32)
+        base, deltas = _subdivided(base, deltas)
     normal_deltas = _normal_deltas(base, deltas)
     return ExportGeometry(
         base=base,
@@ -104,6 +97,36 @@ def export_geometry(
         default_weights=(np.zeros_like(weights) if keep_expression else weights)
         if morphs else np.zeros(0, np.float32),
     )
+
+
+def mesh_geometry(mesh: FaceMesh, *, subdivisions: int = 0) -> ExportGeometry:
+    """An ``ExportGeometry`` without morph targets: ``mesh`` as it is (a research backend's
+    head), Loop-subdivided ``subdivisions`` (0 or 1) times."""
+    if subdivisions not in (0, 1):
+        raise ValueError(f"subdivision level must be 0 or 1, got {subdivisions}")
+    base = FaceMesh(vertices=np.asarray(mesh.vertices, np.float32),
+                    normals=np.asarray(mesh.normals, np.float32),
+                    faces=np.asarray(mesh.faces), uvs=np.asarray(mesh.uvs, np.float32),
+                    face_uvs=np.asarray(mesh.face_uvs), face_parts=np.asarray(mesh.face_parts))
+    deltas = np.zeros((0,) + base.vertices.shape, np.float32)
+    if subdivisions:
+        base, deltas = _subdivided(base, deltas)
+    return ExportGeometry(base=base, morph_names=(), position_deltas=deltas,
+                          normal_deltas=np.zeros_like(deltas),
+                          default_weights=np.zeros(0, np.float32))
+
+
+def _subdivided(base: FaceMesh, deltas: np.ndarray) -> tuple[FaceMesh, np.ndarray]:
+    """``base`` after one level of Loop subdivision (normals recomputed) and the (K, V, 3)
+    ``deltas`` carried along (subdivision is linear)."""
+    step = LoopSubdivision.from_topology(base.faces, base.face_uvs, len(base.vertices),
+                                         len(base.uvs))
+    vertices = step.apply(base.vertices)
+    base = FaceMesh(vertices=vertices, normals=vertex_normals(vertices, step.faces),
+                    faces=step.faces, uvs=step.apply_uvs(base.uvs), face_uvs=step.face_uvs,
+                    face_parts=step.apply_face_data(base.face_parts))
+    deltas = step.apply(deltas) if len(deltas) else np.zeros((0,) + vertices.shape, np.float32)
+    return base, deltas
 
 
 def _expression_deltas(model: FaceModel, expression_index: np.ndarray) -> np.ndarray:

@@ -73,25 +73,28 @@ def mtl_text(texture_names: dict[str, str] | None, header: str = "") -> str:
                   f"Ks {material.specular:.3f} {material.specular:.3f} {material.specular:.3f}\n"
                   f"Ns {material.shininess:.1f}\nd 1\nillum 2\n")
         if textured:
-            out.write(f"map_Kd {texture_names['albedo']}\n"
-                      f"map_Bump {texture_names['normal']}\n"
-                      f"norm {texture_names['normal']}\n"
-                      f"map_Pr {texture_names['roughness']}\n")
+            out.write(f"map_Kd {texture_names['albedo']}\n")
+        if textured and "normal" in texture_names:
+            out.write(f"map_Bump {texture_names['normal']}\n"
+                      f"norm {texture_names['normal']}\n")
+        if textured and "roughness" in texture_names:
+            out.write(f"map_Pr {texture_names['roughness']}\n")
     return out.getvalue()
 
 
-def obj_bundle_paths(path: Path, textured: bool, expression_names: tuple[str, ...] = ()
-                     ) -> dict[str, Path]:
+def obj_bundle_paths(path: Path, textured: bool, expression_names: tuple[str, ...] = (),
+                     texture_labels: tuple[str, ...] = tuple(TEXTURE_FILES)) -> dict[str, Path]:
     """Every file ``obj_bundle`` writes for an OBJ at ``path``, by role.
 
-    Roles: ``obj``, ``mtl``, the texture labels of ``TEXTURE_FILES`` (when textured) and
-    ``expression:<name>`` for each expression OBJ (``<stem>_<name>.obj``).
+    Roles: ``obj``, ``mtl``, the ``texture_labels`` of ``TEXTURE_FILES`` (when textured;
+    default all three) and ``expression:<name>`` for each expression OBJ
+    (``<stem>_<name>.obj``).
     """
     path = Path(path)
     files = {"obj": path, "mtl": path.with_suffix(".mtl")}
     if textured:
         files.update({label: path.with_name(path.stem + suffix)
-                      for label, suffix in TEXTURE_FILES.items()})
+                      for label, suffix in TEXTURE_FILES.items() if label in texture_labels})
     files.update({f"expression:{name}": path.with_name(f"{path.stem}_{name}.obj")
                   for name in expression_names})
     return files
@@ -108,11 +111,11 @@ def write_obj_bundle(geometry: ExportGeometry, path: Path, textures: TextureSet 
     names = geometry.morph_names if expression_files else ()
     if expression_files and not geometry.morph_count:
         raise ValueError("one OBJ per expression needs the expression morphs")
-    files = obj_bundle_paths(path, textures is not None, names)
+    labels = textures.labels if textures is not None else ()
+    files = obj_bundle_paths(path, textures is not None, names, labels)
     texture_names = None
     if textures is not None:
-        images = {"albedo": textures.albedo, "normal": textures.normal,
-                  "roughness": textures.roughness}
+        images = {label: getattr(textures, label) for label in labels}
         for label, image in images.items():
             write_atomic(files[label], encode_image(image, "png"))
         texture_names = {label: files[label].name for label in images}

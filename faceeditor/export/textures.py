@@ -35,21 +35,27 @@ class TextureSet:
     Attributes:
         albedo: (H, W, 3) uint8 sRGB base colour.
         normal: (H, W, 3) uint8 tangent-space normal map, OpenGL/glTF convention (+Y = green =
-            toward the top of the image).
-        roughness: (H, W) uint8 roughness, 0 = mirror, 255 = fully rough.
+            toward the top of the image), or None (a research backend's albedo alone: the
+            exporters then write no normal map).
+        roughness: (H, W) uint8 roughness, 0 = mirror, 255 = fully rough, or None (no
+            roughness map; each part keeps its constant roughness).
     """
 
     albedo: np.ndarray
-    normal: np.ndarray
-    roughness: np.ndarray
+    normal: np.ndarray | None = None
+    roughness: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("albedo", "normal"):
             image = getattr(self, name)
+            if image is None and name == "normal":
+                continue
             if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
                 raise ValueError(f"{name} map must be (H, W, 3) uint8, got "
                                  f"{image.shape} {image.dtype}")
         roughness = self.roughness
+        if roughness is None:
+            return
         if roughness.ndim == 3 and roughness.shape[2] in (1, 3):
             object.__setattr__(self, "roughness", np.ascontiguousarray(roughness[:, :, 0]))
         if self.roughness.dtype != np.uint8 or self.roughness.ndim != 2:
@@ -61,8 +67,20 @@ class TextureSet:
         """(width, height) of the albedo map."""
         return self.albedo.shape[1], self.albedo.shape[0]
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The maps present, of "albedo", "normal", "roughness" (in that order)."""
+        return ("albedo",) + tuple(name for name in ("normal", "roughness")
+                                   if getattr(self, name) is not None)
+
     def resized(self, size: int) -> TextureSet:
-        """These maps scaled to ``size`` x ``size`` (itself when they already are)."""
+        """These maps scaled to ``size`` x ``size`` (itself when they already are).
+
+        Only full sets (the built-in model's) are scaled: a backend's albedo alone is written
+        at its own resolution.
+        """
+        if self.normal is None or self.roughness is None:
+            raise ValueError("only a full texture set (albedo, normal, roughness) is resized")
         if self.albedo.shape[:2] == (size, size) and self.normal.shape[:2] == (size, size) \
                 and self.roughness.shape == (size, size):
             return self

@@ -1,6 +1,8 @@
 """The export dialog: format, texture size, subdivision, expressions; the export runs in a worker.
 
-A thin layer over ``faceeditor.export.export_head``: the widgets make an ``ExportOptions``, the
+A thin layer over ``faceeditor.export.export_head`` (or ``export_backend`` when a research
+backend is loaded: then only the format and subdivision apply): the widgets make an
+``ExportOptions``, the
 head's parameters are read from the editor's state once when Export is pressed (later edits do
 not leak into a running export), and the work runs on Qt's thread pool through
 ``workers.Worker`` with a progress bar and Cancel. Files are written atomically, so a cancelled
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -37,6 +40,7 @@ from faceeditor.export import (
     TEXTURE_SIZES,
     ExportOptions,
     TextureSet,
+    export_backend,
     export_head,
     output_files,
     skin_textures,
@@ -44,12 +48,17 @@ from faceeditor.export import (
 from faceeditor.gui.workers import Worker
 from faceeditor.model.face_model import FaceModel
 
+if TYPE_CHECKING:
+    from faceeditor.backends.base import Backend
+
 log = logging.getLogger(__name__)
 
 TextureSource = Callable[[Mapping[str, float], int], "TextureSet | None"]
 
 _FORMAT_LABELS = {"glb": "GLB (glTF 2.0, PBR textures, morph targets)",
                   "obj": "OBJ + MTL + texture PNGs"}
+_BACKEND_FORMAT_LABELS = {"glb": "GLB (glTF 2.0, albedo texture)",
+                          "obj": "OBJ + MTL + albedo PNG"}
 _EXPRESSION_LABELS = {"glb": "Include the 52 ARKit expressions as morph targets",
                       "obj": "Also write one OBJ per ARKit expression (52 files)"}
 
@@ -62,6 +71,9 @@ class ExportDialog(QDialog):
         current_params: returns the head's parameters by name (called when Export is pressed).
         textures: ``(params, size) -> TextureSet | None``; default ``skin_textures``.
         path: the file name to start with.
+        backend: a research backend to export instead of ``model`` (``current_params`` are
+            then its parameters); its albedo is written at full resolution, with no morph
+            targets, so the texture size and expression options are hidden.
     Signals:
         exported(list): the paths written, after a successful export.
     """
@@ -70,10 +82,11 @@ class ExportDialog(QDialog):
 
     def __init__(self, model: FaceModel, current_params: Callable[[], Mapping[str, float]],
                  textures: TextureSource = skin_textures, path: Path | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, backend: Backend | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export head")
         self.model = model
+        self.backend = backend
         self._current_params = current_params
         self._textures = textures
         self.worker: Worker | None = None
@@ -83,7 +96,8 @@ class ExportDialog(QDialog):
         self.path_edit = QLineEdit(str(path or Path.home() / "head.glb"))
         self.browse_button = QPushButton("Browse…")
         self.format_combo = QComboBox()
-        for key, label in _FORMAT_LABELS.items():
+        labels = _FORMAT_LABELS if backend is None else _BACKEND_FORMAT_LABELS
+        for key, label in labels.items():
             self.format_combo.addItem(label, key)
         self.texture_combo = QComboBox()
         for size in TEXTURE_SIZES:
@@ -124,6 +138,9 @@ class ExportDialog(QDialog):
         form.addRow("Subdivision", self.subdivision_combo)
         form.addRow("", self.expressions_check)
         form.addRow("", self.bake_check)
+        if self.backend is not None:  # the backend's albedo at its size, no morph targets
+            for widget in (self.texture_combo, self.expressions_check, self.bake_check):
+                form.setRowVisible(widget, False)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.progress)
@@ -144,6 +161,10 @@ class ExportDialog(QDialog):
         """The ``ExportOptions`` the widgets describe."""
         expressions = self.expressions_check.isChecked()
         glb = self.file_format == "glb"
+        if self.backend is not None:
+            return ExportOptions(format=self.file_format,
+                                 subdivisions=self.subdivision_combo.currentData(),
+                                 morphs=False)
         return ExportOptions(
             format=self.file_format,
             texture_size=self.texture_combo.currentData(),
@@ -212,23 +233,13 @@ class ExportDialog(QDialog):
         except ValueError as error:
             self._show_error(str(error))
             return None
-        expression_names = tuple(p.name for p in self.model.spec.of_kind("expression"))
-        existing = [p for p in output_files(path, options, True, expression_names) if p.exists()]
+        existing = [p for p in self._output_files(path, options) if p.exists()]
         if existing and not self.confirm_overwrite(existing):
             self.status.setText("Export cancelled: nothing was replaced.")
             return None
 
         params = dict(self._current_params())  # a snapshot: later edits do not leak in
-        model, textures = self.model, self._textures
-        header = f"faceeditor {__version__}, {model.model_id}, exported from the editor"
-
-        def work(progress: Callable[[float], None]) -> list[Path]:
-            progress(0.0)
-            skin = textures(params, options.texture_size)
-            progress(0.2)
-            return export_head(model, params, path, options, skin, header,
-                               progress=lambda fraction, message: progress(0.2 + 0.8 * fraction))
-
+        work = self._work(params, path, options)
         self.worker = Worker(work, f"Export {path.name}")
         # Python owns the worker and keeps it, with its signal object, for the dialog's
         # lifetime: the pool must not delete it, nor Python collect it, while the thread may
@@ -244,6 +255,32 @@ class ExportDialog(QDialog):
         self._update_enabled()
         QThreadPool.globalInstance().start(self.worker)
         return self.worker
+
+    def _output_files(self, path: Path, options: ExportOptions) -> list[Path]:
+        """The files the export will write (the backend's: at most an albedo PNG besides)."""
+        if self.backend is not None:
+            return output_files(path, options, True, texture_labels=("albedo",))
+        expression_names = tuple(p.name for p in self.model.spec.of_kind("expression"))
+        return output_files(path, options, True, expression_names)
+
+    def _work(self, params: dict[str, float], path: Path, options: ExportOptions
+              ) -> Callable[[Callable[[float], None]], list[Path]]:
+        """The worker's function: export ``params`` (of the model or the backend)."""
+        model, backend, textures = self.model, self.backend, self._textures
+        model_id = (backend or model).model_id
+        header = f"faceeditor {__version__}, {model_id}, exported from the editor"
+
+        def work(progress: Callable[[float], None]) -> list[Path]:
+            progress(0.0)
+            if backend is not None:
+                return export_backend(backend, params, path, options, header,
+                                      progress=lambda fraction, message: progress(fraction))
+            skin = textures(params, options.texture_size)
+            progress(0.2)
+            return export_head(model, params, path, options, skin, header,
+                               progress=lambda fraction, message: progress(0.2 + 0.8 * fraction))
+
+        return work
 
     def _finished(self, written: list[Path]) -> None:
         self.worker = None

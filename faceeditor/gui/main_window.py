@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.model = model
         self.backend = None  # a research backend (faceeditor.backends) once one is opened
+        self.backend_clip_settings = None  # how its CLIP directions are measured (None: default)
         self.document_model = model  # what projects are saved for: the model or the backend
         self.settings = settings if settings is not None else QSettings()
         self.state = ParameterState(model)
@@ -407,9 +408,7 @@ class MainWindow(QMainWindow):
                                            group_labels=backend.group_labels, truncation=True))
         self.viewport.set_state(state, backend)
         self._listen_to_state()
-        # text prompts know the built-in model's parameters only
-        self.prompt_dock.setEnabled(False)
-        self.prompt_dock.setToolTip("Text prompts edit the built-in head model only")
+        self.load_backend_text_engine(backend)
         self.codes_action.setEnabled(hasattr(backend, "params_from_codes"))
         self.path = None
         self._saved_vector = state.vector
@@ -552,13 +551,10 @@ class MainWindow(QMainWindow):
         Export is pressed)."""
         from faceeditor.gui.export_dialog import ExportDialog  # loads the exporters on demand
 
-        if self.backend is not None:
-            self.notifications.error(f"Export supports the built-in head model only, not "
-                                     f"{self.backend.backend_id} yet")
-            return
         stem = self.path.stem if self.path else "head"
         dialog = ExportDialog(self.model, self.state.values,
-                              path=Path(self._last_folder()) / f"{stem}.glb", parent=self)
+                              path=Path(self._last_folder()) / f"{stem}.glb", parent=self,
+                              backend=self.backend)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exported.connect(
             lambda paths: self.notifications.info(f"Exported {Path(paths[0]).name}")
@@ -608,10 +604,45 @@ class MainWindow(QMainWindow):
             return create_engine(self.model, clip_checkpoint=checkpoint,
                                  progress=lambda done, total: progress(done / max(total, 1)))
 
+        session = self.prompt_panel.session  # (a research backend may replace the session)
+
         def install(engine) -> None:
-            self.prompt_panel.session.engine = engine
+            session.engine = engine
 
         self.notifications.run(build, "Loading the text models", on_done=install)
+
+    def load_backend_text_engine(self, backend) -> None:
+        """Text prompts for a research backend: CLIP global directions over its sliders,
+        built in a worker; without a CLIP checkpoint the prompt panel stays off and says why."""
+        from faceeditor.text.factory import create_backend_engine
+
+        self.prompt_dock.setEnabled(False)
+        self.prompt_dock.setToolTip("Loading text edits for this model…")
+        checkpoint = self.settings.value("text/clip_checkpoint") or None
+        architecture = self.settings.value("text/clip_model") or None
+        directions = self.backend_clip_settings
+
+        def build(progress):
+            return create_backend_engine(
+                backend, clip_checkpoint=checkpoint, clip_model=architecture,
+                clip_settings=directions,
+                progress=lambda done, total: progress(done / max(total, 1)))
+
+        def install(result) -> None:
+            engine, reason = result
+            if self.backend is not backend:
+                return  # another model was opened meanwhile
+            if engine is None:
+                self.prompt_dock.setToolTip(reason)
+                self.notifications.info(reason)
+                return
+            self.prompt_panel.session = PromptSession(engine, self.state, live=True)
+            self.prompt_dock.setEnabled(True)
+            self.prompt_dock.setToolTip(f"Text prompts move {backend.backend_id}'s sliders "
+                                        "along CLIP directions")
+
+        self.notifications.run(build, f"Loading text edits for {backend.backend_id}",
+                               on_done=install)
 
     def show_about(self) -> None:
         from faceeditor.about import about_html

@@ -25,7 +25,7 @@ import time
 
 import moderngl
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QNativeGestureEvent, QWheelEvent
 from PySide6.QtOpenGL import QOpenGLWindow
 
@@ -90,6 +90,7 @@ class Viewport(QOpenGLWindow):
 
     frameTime = Signal(float)
     albedoUnavailable = Signal(str)
+    _fullAlbedoReady = Signal(int, object)  # (request number, H x W x 3 image or None)
     cameraChanged = Signal()
 
     def __init__(self, state: ParameterState):
@@ -108,6 +109,9 @@ class Viewport(QOpenGLWindow):
         self.albedo_status = "pending"  # then "ready" (texture drawn) or "unavailable"
         self.backend = None  # a research backend (faceeditor.backends) evaluates the head
         self._backend_albedo_size: int | None = None  # of the backend albedo shown (None: full)
+        self._full_albedo_request = 0  # the newest full-size albedo asked of a worker
+        self._full_albedo_pending: object | None = None  # its image, waiting for a paint
+        self._fullAlbedoReady.connect(self._receive_full_albedo)
         self._framed = False
         self._drag_origin: QPointF | None = None
         self._drag_button = Qt.MouseButton.NoButton
@@ -171,16 +175,59 @@ class Viewport(QOpenGLWindow):
 
     def _update_backend_albedo(self) -> None:
         """Upload the backend's albedo when the values or the wanted size changed: its preview
-        size during an interactive frame of a drag, full size (None) otherwise."""
+        size during an interactive frame of a drag, full size otherwise. A full-size albedo can
+        take seconds on a CPU (StyleGAN2 at 1024 px), so it is made by a worker: until it
+        arrives the preview-size albedo of the same values is shown."""
+        if self._full_albedo_pending is not None:
+            image, self._full_albedo_pending = self._full_albedo_pending, None
+            self.renderer.set_albedo_map(image)
+            self._backend_albedo_size = None
+            self.albedo_status = "ready" if image is not None else "unavailable"
         dragging = self.state.interacting and not self._still
         size = self.backend.preview_albedo_size if dragging else None
         if not self._albedo_dirty and size == self._backend_albedo_size:
             return
+        preview = self.backend.preview_albedo_size
+        if size is None and preview is not None:
+            if self._albedo_dirty or self._backend_albedo_size != preview:
+                self._upload_backend_albedo(preview)
+            self._albedo_dirty = False
+            self._start_full_albedo()
+            return
         self._albedo_dirty = False
+        self._upload_backend_albedo(size)
+
+    def _upload_backend_albedo(self, size: int | None) -> None:
         image = self.backend.evaluate_albedo(self.state.vector, albedo_size=size)
         self.renderer.set_albedo_map(image)
         self._backend_albedo_size = size
         self.albedo_status = "ready" if image is not None else "unavailable"
+
+    def _start_full_albedo(self) -> None:
+        """Ask a worker thread for the full-size albedo of the current values."""
+        self._full_albedo_request += 1
+        request, backend = self._full_albedo_request, self.backend
+        vector = np.array(self.state.vector, copy=True)
+
+        def work() -> None:
+            try:
+                image = backend.evaluate_albedo(vector, albedo_size=None)
+            except Exception as error:  # noqa: BLE001 - reported, never lost in the thread
+                log.error("full-size albedo failed: %s", error)
+                return
+            try:
+                self._fullAlbedoReady.emit(request, image)
+            except RuntimeError:  # the window closed while the albedo was being made
+                log.debug("full-size albedo finished after its viewport was closed")
+
+        QThreadPool.globalInstance().start(work)
+
+    def _receive_full_albedo(self, request: int, image: object) -> None:
+        """A worker's full-size albedo: shown unless the values moved on meanwhile."""
+        if request != self._full_albedo_request or self._albedo_dirty:
+            return
+        self._full_albedo_pending = image
+        self.update()
 
     # ----------------------------------------------------------------- GL
     def initializeGL(self) -> None:

@@ -10,9 +10,11 @@ StyleGAN channels): for each parameter j and each of a few faces sampled from th
 the face at ``+step`` and ``-step`` of j, encode both with the CLIP image tower, and average the
 normalised differences into a unit direction ``d_j``; the (P, D) table is computed once per
 (model, model version, CLIP architecture, checkpoint hash, settings), with a progress callback,
-and cached on disk.  At edit time ``dt`` = mean over prompt templates of E(target) - E(neutral),
-normalised; relevance ``r_j = d_j . dt``; parameters with ``|r_j| >= beta`` move by
-``alpha * r_j / max|r| * reach * range_j``.
+and cached on disk.  Research backends (FLAME, AlbedoGAN's W) get the same directions over
+their slider parameters (``backend_directions``: faces from ``backend.sample``, renders with
+the backend's albedo).  At edit time ``dt`` = mean over prompt templates of
+E(target) - E(neutral), normalised; relevance ``r_j = d_j . dt``; parameters with
+``|r_j| >= beta`` move by ``alpha * r_j / max|r| * reach * range_j``.
 
 Optimisation mode: a few dozen Adam steps on the parameters minimising ``1 - cos(E(render),
 E(prompt))`` on ``render.differentiable`` images, plus ``lambda * |(p - p0) / range|^2`` toward
@@ -317,7 +319,8 @@ class DirectionSettings:
         faces: number of faces sampled from the prior (seeds 0 .. faces-1).
         step: parameter change rendered on each side, as a fraction of the range.
         view: named camera view.
-        names: parameters to measure (None: every geometry parameter of the model).
+        names: parameters to measure (None: every geometry parameter of the model; for a
+            research backend its slider parameters but rotations, ``backend_names``).
     """
 
     faces: int = 4
@@ -369,6 +372,8 @@ def global_directions(model: FaceModel, clip: ClipBackend,
         render_images: ``f(list of value dicts) -> (B, H, W, 3) float [0, 1] array``; default
             renders with the OpenGL ``OffscreenRenderer`` at the CLIP image size.
     """
+    if not isinstance(model, FaceModel):  # a research backend (faceeditor.backends)
+        return backend_directions(model, clip, settings, progress, cache, render_images)
     key = directions_key(model, clip, settings)
     path = (cache if cache is not None else cache_dir() / "clip") / f"directions-{key}.npz"
     names = tuple(settings.names or geometry_names(model))
@@ -382,8 +387,6 @@ def global_directions(model: FaceModel, clip: ClipBackend,
 
 
 def _measure_directions(model, clip, settings, names, progress, render_images) -> np.ndarray:
-    import torch  # noqa: PLC0415
-
     from faceeditor.model.prior import sample  # noqa: PLC0415
 
     faces = [sample(model, seed) for seed in range(settings.faces)]
@@ -391,30 +394,121 @@ def _measure_directions(model, clip, settings, names, progress, render_images) -
     if render_images is None:
         own_renderer = _GLRenderer(model, clip.image_size, settings.view)
         render_images = own_renderer
-    vectors = np.zeros((len(names), 0), np.float32)
     try:
-        rows = []
-        for done, name in enumerate(names):
-            p = model.spec[name]
-            step = settings.step * (p.maximum - p.minimum)
-            batch = []
-            for values in faces:
-                base = values.get(name, p.default)
-                hi = min(p.maximum, base + step)
-                lo = max(p.minimum, hi - 2 * step)
-                batch += [{**values, name: hi}, {**values, name: lo}]
-            images = torch.as_tensor(np.asarray(render_images(batch), np.float32))
-            with torch.no_grad():
-                features = clip.encode_images(images)
-            delta = torch.nn.functional.normalize(features[0::2] - features[1::2], dim=-1)
-            rows.append(torch.nn.functional.normalize(delta.mean(0), dim=0).numpy())
-            if progress is not None:
-                progress(done + 1, len(names))
-        vectors = np.stack(rows).astype(np.float32)
+        return _measure_rows(model.spec, faces, clip, settings, names, progress, render_images)
     finally:
         if own_renderer is not None:
             own_renderer.close()
-    return vectors
+
+
+def _measure_rows(spec, faces, clip, settings, names, progress, render_images) -> np.ndarray:
+    """(len(names), D) unit directions: for each parameter, the mean normalised CLIP image
+    difference between ``+step`` and ``-step`` renders of every face in ``faces``."""
+    import torch  # noqa: PLC0415
+
+    rows = []
+    for done, name in enumerate(names):
+        p = spec[name]
+        step = settings.step * (p.maximum - p.minimum)
+        batch = []
+        for values in faces:
+            base = values.get(name, p.default)
+            hi = min(p.maximum, base + step)
+            lo = max(p.minimum, hi - 2 * step)
+            batch += [{**values, name: hi}, {**values, name: lo}]
+        images = torch.as_tensor(np.asarray(render_images(batch), np.float32))
+        with torch.no_grad():
+            features = clip.encode_images(images)
+        delta = torch.nn.functional.normalize(features[0::2] - features[1::2], dim=-1)
+        rows.append(torch.nn.functional.normalize(delta.mean(0), dim=0).numpy())
+        if progress is not None:
+            progress(done + 1, len(names))
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+
+
+# -- global directions of research backends ---------------------------------------------------
+
+#: Backend parameter kinds CLIP leaves to the sliders: head, neck, jaw and eye rotations change
+#: the picture more than any trait of the face, and would dominate every direction.
+BACKEND_EXCLUDED_KINDS = ("pose",)
+
+
+def backend_names(backend) -> tuple[str, ...]:
+    """The parameters CLIP may move on a ``faceeditor.backends.Backend``: its slider
+    parameters (AlbedoGAN's ``w_000``..., FLAME's first shape / expression / texture
+    components) except rotations (``BACKEND_EXCLUDED_KINDS``)."""
+    return tuple(p.name for p in backend.slider_params()
+                 if p.kind not in BACKEND_EXCLUDED_KINDS)
+
+
+def _model_files(backend) -> list[Path]:
+    """The files a backend was read from (``source_paths``: files, or folders of them)."""
+    files: list[Path] = []
+    for source in getattr(backend, "source_paths", ()) or ():
+        source = Path(source)
+        if source.is_dir():
+            files += sorted(f for f in source.iterdir() if f.is_file())
+        elif source.is_file():
+            files.append(source)
+    return files
+
+
+def model_fingerprint(backend) -> str:
+    """A stable hash of the backend's model file(s); of its parameter names when it does not
+    say which files it came from."""
+    files = _model_files(backend)
+    if files:
+        content = [[f.name, file_hash(f)] for f in files]
+    else:
+        content = [p.name for p in backend.spec]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
+
+def backend_directions_key(backend, clip: ClipBackend, settings: DirectionSettings) -> str:
+    names = settings.names or backend_names(backend)
+    text = json.dumps([DIRECTIONS_VERSION, "backend", backend.model_id, str(backend.version),
+                       model_fingerprint(backend), clip.model_name, clip.checkpoint_hash,
+                       clip.image_size, settings.faces, settings.step, settings.view,
+                       list(names)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def backend_directions(backend, clip: ClipBackend,
+                       settings: DirectionSettings = DirectionSettings(),
+                       progress: Progress | None = None, cache: Path | None = None,
+                       render_images: Callable | None = None) -> GlobalDirections:
+    """``global_directions`` for any ``faceeditor.backends.Backend``: faces from
+    ``backend.sample(seed)`` (its default truncation), each slider parameter stepped and
+    rendered with its albedo (``BackendImages``); cached on disk by model id, model files,
+    checkpoint and settings.  The embedded model's backend keeps the embedded model's
+    directions and cache."""
+    from faceeditor.backends.embedded import EmbeddedBackend  # noqa: PLC0415
+
+    if isinstance(backend, EmbeddedBackend):
+        return global_directions(backend.model, clip, settings, progress, cache, render_images)
+    key = backend_directions_key(backend, clip, settings)
+    path = (cache if cache is not None else cache_dir() / "clip") / f"directions-{key}.npz"
+    names = tuple(settings.names or backend_names(backend))
+    cached = _read_directions(path, names)
+    if cached is not None:
+        log.debug("CLIP directions of %s from %s", backend.model_id, path)
+        return GlobalDirections(names, cached, key)
+    log.info("measuring CLIP directions of %d %s parameters", len(names), backend.model_id)
+    faces = [backend.sample(seed) for seed in range(settings.faces)]
+    own_renderer = None
+    if render_images is None:
+        from faceeditor.backends.images import BackendImages  # noqa: PLC0415
+
+        own_renderer = BackendImages(backend, clip.image_size, settings.view)
+        render_images = own_renderer
+    try:
+        vectors = _measure_rows(backend.spec, faces, clip, settings, names, progress,
+                                render_images)
+    finally:
+        if own_renderer is not None:
+            own_renderer.close()
+    _write_directions(path, names, vectors)
+    return GlobalDirections(names, vectors, key)
 
 
 class _GLRenderer:

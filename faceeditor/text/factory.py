@@ -15,6 +15,7 @@ import numpy as np
 
 from faceeditor.model.face_model import FaceModel
 from faceeditor.text import clip as clip_mod
+from faceeditor.text.backend_engine import BackendClipEngine
 from faceeditor.text.engine import EPSILON, EditResult, TextEditEngine, full_vector
 from faceeditor.text.parser import Request
 
@@ -85,6 +86,39 @@ def create_engine(model: FaceModel, clip_checkpoint: str | os.PathLike[str] | No
     return ClipTextEditEngine(model, backend, directions, paraphraser)
 
 
+#: what the GUI and CLI say when a research backend has no CLIP checkpoint
+NO_CHECKPOINT_HINT = ("text edits for this model need a CLIP checkpoint: set one in "
+                      "$FACEEDITOR_CLIP_CHECKPOINT or the setting text/clip_checkpoint")
+
+
+def create_backend_engine(backend, clip_checkpoint: str | os.PathLike[str] | None = None,
+                          clip_model: str | None = None,
+                          progress: clip_mod.Progress | None = None,
+                          clip_settings: clip_mod.DirectionSettings | None = None,
+                          cache=None) -> tuple[BackendClipEngine | None, str | None]:
+    """``(engine, None)``: a CLIP-only engine for a research backend (there is no lexicon for
+    FLAME components or W directions), its directions computed (or read from the cache) over
+    the backend's slider parameters; or ``(None, one-line reason)`` when CLIP cannot be used.
+    """
+    try:
+        ref = clip_mod.find_checkpoint(clip_checkpoint, clip_model)
+        clip = clip_mod.ClipBackend.load(ref)
+    except clip_mod.CheckpointNotFoundError as error:
+        if clip_checkpoint is None:
+            return None, NO_CHECKPOINT_HINT
+        return None, f"text edits for this model: {error}"
+    except clip_mod.ClipError as error:
+        return None, str(error)
+    except ImportError as error:
+        return None, f"text edits for this model need CLIP, which is not installed ({error.name})"
+    directions = clip_mod.backend_directions(
+        backend, clip, clip_settings or clip_mod.DirectionSettings(), progress=progress,
+        cache=cache)
+    log.info("CLIP text edits for %s over %d parameters", backend.model_id,
+             len(directions.names))
+    return BackendClipEngine(backend, clip, directions), None
+
+
 class ClipTextEditEngine(TextEditEngine):
     """The offline engine first; what it does not understand goes to CLIP global directions.
 
@@ -145,4 +179,4 @@ class ClipTextEditEngine(TextEditEngine):
                           [request], [], [])
 
 
-__all__ = ["ClipTextEditEngine", "clip_status", "create_engine"]
+__all__ = ["ClipTextEditEngine", "clip_status", "create_backend_engine", "create_engine"]
