@@ -29,10 +29,9 @@ cavity, tongue and neck cap sit on the left.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from faceeditor.fileio import write_atomic  # noqa: E402
 from faceeditor.model.face_model import load_default_model  # noqa: E402
 
 log = logging.getLogger("build_albedo_assets")
@@ -273,13 +273,12 @@ def build(out_dir: Path) -> Path:
     stacked = np.stack([np.clip(masks[name], 0, 1) for name in MASK_NAMES], -1)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "layers.npz"
-    with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".tmp", delete=False) as tmp:
-        np.savez_compressed(tmp, position=position.astype(np.float16),
-                            masks=np.round(stacked * 255).astype(np.uint8),
-                            mask_names=np.array(MASK_NAMES))
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, target)
-    (out_dir / "ATTRIBUTION.md").write_text(ATTRIBUTION)
+    encoded = io.BytesIO()
+    np.savez_compressed(encoded, position=position.astype(np.float16),
+                        masks=np.round(stacked * 255).astype(np.uint8),
+                        mask_names=np.array(MASK_NAMES))
+    write_atomic(target, encoded.getvalue())
+    write_atomic(out_dir / "ATTRIBUTION.md", ATTRIBUTION.encode())
     log.info("wrote %s (%.2f MB)", target, target.stat().st_size / 1e6)
     return target
 

@@ -28,17 +28,18 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mouth_interior import build_mouth_interior  # noqa: E402
+
+from faceeditor.fileio import write_atomic  # noqa: E402
 
 log = logging.getLogger("build_head_asset")
 
@@ -496,11 +497,10 @@ def build(out_dir: Path) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "head.npz"
-    with tempfile.NamedTemporaryFile(dir=out_dir, suffix=".tmp", delete=False) as tmp:
-        np.savez_compressed(tmp, **arrays)
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, target)
-    (out_dir / "ATTRIBUTION.md").write_text(ATTRIBUTION)
+    encoded = io.BytesIO()
+    np.savez_compressed(encoded, **arrays)
+    write_atomic(target, encoded.getvalue())
+    write_atomic(out_dir / "ATTRIBUTION.md", ATTRIBUTION.encode())
     log.info("wrote %s (%.1f MB)", target, target.stat().st_size / 1e6)
     return target
 

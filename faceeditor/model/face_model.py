@@ -312,34 +312,23 @@ class NormalTopology:
     """What ``vertex_normals`` precomputes for one triangle list.
 
     Attributes:
-        corner_vertex: (3F,) vertex of each face corner, sorted.
-        corner_face: (3F,) face of each sorted corner.
+        corner_vertex: (3F,) vertex of each face corner, faces' order (torch's ``index_add``).
         face_corners: the (F,) first, second and third vertex of every face.
         corner_slots: (9F,) for coordinate-major sums: corner vertex + axis * V, axis-major.
-        starts: (U,) where each used vertex's run of corners begins.
-        used: (U,) the vertices that lie on at least one face.
         num_vertices: V.
     """
 
     corner_vertex: np.ndarray
-    corner_face: np.ndarray
-    starts: np.ndarray
-    used: np.ndarray
-    num_vertices: int
     face_corners: tuple[np.ndarray, np.ndarray, np.ndarray]
     corner_slots: np.ndarray
+    num_vertices: int
 
     @classmethod
     def of(cls, faces: np.ndarray, num_vertices: int) -> "NormalTopology":
-        corner_vertex = faces.reshape(-1).astype(np.int64)
-        order = np.argsort(corner_vertex, kind="stable")
-        counts = np.bincount(corner_vertex, minlength=num_vertices)
-        used = np.flatnonzero(counts)
-        starts = np.concatenate([[0], np.cumsum(counts[used])[:-1]])
-        corners = tuple(np.ascontiguousarray(faces[:, i], dtype=np.intp) for i in range(3))
         flat = faces.reshape(-1).astype(np.intp)
+        corners = tuple(np.ascontiguousarray(faces[:, i], dtype=np.intp) for i in range(3))
         slots = np.concatenate([flat + axis * num_vertices for axis in range(3)])
-        return cls(corner_vertex[order], order // 3, starts, used, num_vertices, corners, slots)
+        return cls(flat, corners, slots, num_vertices)
 
 
 def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None = None):
@@ -352,17 +341,21 @@ def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None 
     Returns:
         normals of the same shape and array type; vertices on no face get (0, 0, 0).
     """
-    xp = _xp(vertices)
     if topology is None:
         topology = NormalTopology.of(faces, vertices.shape[-2])
-    if xp is np and vertices.ndim == 2:
-        return _vertex_normals_numpy(vertices, topology)
+    if isinstance(vertices, np.ndarray):
+        if vertices.ndim == 2:
+            return _vertex_normals_numpy(vertices, topology)
+        flat = vertices.reshape(-1, *vertices.shape[-2:])
+        return np.stack([_vertex_normals_numpy(v, topology) for v in flat]).reshape(vertices.shape)
+    import torch
+
     a = vertices[..., faces[:, 0], :]
     b = vertices[..., faces[:, 1], :]
     c = vertices[..., faces[:, 2], :]
     u, v = b - a, c - a
     # unnormalised cross product: its length is twice the face area (the weight we want)
-    face_normals = xp.stack(
+    face_normals = torch.stack(
         [
             u[..., 1] * v[..., 2] - u[..., 2] * v[..., 1],
             u[..., 2] * v[..., 0] - u[..., 0] * v[..., 2],
@@ -370,13 +363,9 @@ def vertex_normals(vertices, faces: np.ndarray, topology: NormalTopology | None 
         ],
         -1,
     )
-    corners = face_normals[..., topology.corner_face, :]
-    if xp is np:
-        summed = np.zeros(vertices.shape, vertices.dtype)
-        summed[..., topology.used, :] = np.add.reduceat(corners, topology.starts, axis=-2)
-    else:
-        index = xp.as_tensor(topology.corner_vertex, device=vertices.device)
-        summed = xp.zeros_like(vertices).index_add(-2, index, corners)
+    corners = face_normals.repeat_interleave(3, dim=-2)  # (..., 3F, 3) in the faces' corner order
+    index = torch.as_tensor(topology.corner_vertex, device=vertices.device)
+    summed = torch.zeros_like(vertices).index_add(-2, index, corners)
     length = ((summed * summed).sum(-1) + 1e-30) ** 0.5
     return summed / length[..., None]
 
