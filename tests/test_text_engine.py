@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from faceeditor.model import load_default_model
@@ -27,7 +28,7 @@ def test_every_concept_uses_real_parameters(model):
         assert set(units) <= expression_names, name
         assert all(0 < w <= 1 for w in units.values()), name
     for name, effect in lexicon.SHAPES.items():
-        missing = set(effect) - set(model.spec.names)
+        missing = set(effect) - set(model.spec.names) - {lexicon.YEARS}
         # appearance names inside shape concepts (older -> fine_wrinkles) are optional
         assert all(n in lexicon_optional() for n in missing), (name, missing)
     for phrase, concept in lexicon.PHRASES.items():
@@ -93,6 +94,22 @@ def test_intensity_words_order_the_size_of_the_change(engine):
 
     assert smile("a faint smile") < smile("a slight smile") < smile("smile") \
         < smile("a very big smile")
+
+
+def test_older_and_younger_move_the_age_in_years(engine, model):
+    calibration = model.asset.metadata["shape_calibration"]["age_mapping"]
+
+    def years(prompt):
+        age = engine.edit(prompt).values["age"]
+        return float(np.interp(age, calibration["anny"], calibration["years"]))
+
+    start = float(np.interp(model.default_params()["age"], calibration["anny"],
+                            calibration["years"]))
+    assert 24.5 < start < 25.5  # the default head is a young adult
+    plain = lexicon.DEFAULT_INTENSITY
+    assert years("older") == pytest.approx(start + 20 * plain, abs=0.1)
+    assert years("a bit older") == pytest.approx(start + 20 * lexicon.INTENSITY["a bit"], abs=0.1)
+    assert years("younger") == pytest.approx(start - 10 * plain, abs=0.1)
 
 
 def test_edits_compose_on_the_current_face(engine):

@@ -311,6 +311,19 @@ def side_of(name: str) -> str | None:
     return None
 
 
+#: The default head is an adult of this age (MakeHuman's default is 25), whatever the sex and
+#: ancestry sliders say; the age slider's value comes from the asset's calibrated age table.
+DEFAULT_AGE_YEARS = 25.0
+
+
+def default_age(metadata: Mapping) -> float:
+    """The ``age`` slider value of a ``DEFAULT_AGE_YEARS`` adult (0.5 without a calibration)."""
+    mapping = metadata.get("shape_calibration", {}).get("age_mapping")
+    if mapping is None:
+        return 0.5
+    return round(float(np.interp(DEFAULT_AGE_YEARS, mapping["years"], mapping["anny"])), 4)
+
+
 def build_spec(metadata: Mapping) -> ParameterSpec:
     """The parameter spec of an asset, from its metadata (names of every block)."""
     params: list[ParamSpec] = []
@@ -320,7 +333,8 @@ def build_spec(metadata: Mapping) -> ParameterSpec:
 
     for name, (label, description) in PHENOTYPES.items():
         add(name=name, kind="phenotype", group="macros", label=label, minimum=0.0,
-            maximum=1.0, default=0.5, description=description)
+            maximum=1.0, default=default_age(metadata) if name == "age" else 0.5,
+            description=description)
 
     local_names = [local_param_name(t) for t in metadata["local_change_names"]]
     local_set = set(local_names)

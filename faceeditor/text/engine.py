@@ -152,7 +152,8 @@ class TextEditEngine:
                 return {}
             p = self.spec[name]
             return {name: concept.effect[name] * (p.maximum - p.minimum)}
-        effect = {n: v for n, v in concept.effect.items() if n in self.spec}
+        effect = {n: v for n, v in concept.effect.items()
+                  if n in self.spec or (n == lx.YEARS and "age" in self.spec)}
         missing = set(concept.effect) - set(effect)
         if missing:
             log.debug("concept %s: model lacks %s", concept.name, sorted(missing))
@@ -169,9 +170,14 @@ class TextEditEngine:
         kind = lx.CONCEPTS[request.concept].kind
         if request.mode == ADD:
             for name, value in effect.items():
+                if name == lx.YEARS:
+                    out = self._set_age_in_years(out, out, strength * request.intensity * value)
+                    continue
                 out[spec[name].index] += strength * request.intensity * value
         elif request.mode == REMOVE:
             for name, value in effect.items():
+                if name == lx.YEARS:
+                    continue
                 p = spec[name]
                 offset = out[p.index] - p.default
                 if offset * value > 0:  # only undo what points the concept's way
@@ -183,6 +189,8 @@ class TextEditEngine:
                                               intensity=min(request.intensity, 0.35))
                 return self._apply(flipped, self._effect(flipped, []), out, strength)
             for name, value in effect.items():
+                if name == lx.YEARS:
+                    continue
                 p = spec[name]
                 offset = out[p.index] - p.default
                 if offset * value > 0:

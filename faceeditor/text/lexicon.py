@@ -46,10 +46,14 @@ def _pair(stem: str, value: float) -> dict[str, float]:
     return {f"l_{stem}": value, f"r_{stem}": value}
 
 
+#: The pseudo-parameter of an age change in years (see ``SHAPES["older"]``).
+YEARS = "years"
+
 #: Shape and phenotype changes, in parameter units.
 SHAPES: dict[str, dict[str, float]] = {
-    "older": {"age": 0.45, "head_age": 0.5, "fine_wrinkles": 0.3},
-    "younger": {"age": -0.2, "head_age": -0.5, "fine_wrinkles": -0.15},
+    # "years": an age change in years, applied through the model's calibrated age table
+    "older": {"years": 20.0, "head_age": 0.5, "fine_wrinkles": 0.3},
+    "younger": {"years": -10.0, "head_age": -0.5, "fine_wrinkles": -0.15},
     "masculine": {"gender": -0.4},
     "feminine": {"gender": 0.4},
     "heavier": {"weight": 0.4, "head_fat": 0.5, "neck_double": 0.3},
