@@ -111,7 +111,10 @@ def command_gui(project: Path | None, exit_after_first_frame: bool = False) -> i
 def command_summary() -> int:
     from faceeditor.model import load_default_model
 
+    from faceeditor.text.factory import text_engine_summary
+
     print(load_default_model().summary())
+    print(text_engine_summary())
     return 0
 
 

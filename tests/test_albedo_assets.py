@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from asset_diff import clean_build_env
 
 from faceeditor.albedo.layers import AlbedoAssetError, default_layers_path, load_layers
 
@@ -41,10 +42,13 @@ def test_build_script_regenerates_the_committed_layers(tmp_path):
     # made an EGL context crashes; the build runs in its own process
     result = subprocess.run(
         [sys.executable, str(ROOT / "packaging/build_albedo_assets.py"), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env=clean_build_env(tmp_path),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with np.load(tmp_path / "layers.npz") as fresh, np.load(default_layers_path()) as committed:
         assert set(fresh.files) == set(committed.files)
         for key in committed.files:
-            np.testing.assert_array_equal(fresh[key], committed[key], err_msg=key)
+            differ = fresh[key] != committed[key]
+            assert not differ.any(), (
+                f"layer {key!r}: {int(differ.sum())} of {differ.size} values differ, first at "
+                f"{tuple(int(i) for i in np.argwhere(differ)[0])}")

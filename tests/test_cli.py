@@ -25,6 +25,8 @@ def test_info_prints_the_model_summary():
     result = run("info")
     assert result.returncode == 0
     assert "anny-head" in result.stdout and "52 ARKit expressions" in result.stdout
+    assert "text edits: word list" in result.stdout and "\nCLIP: " in result.stdout
+    assert result.stderr == ""
 
 
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="the app needs a display (xvfb-run)")

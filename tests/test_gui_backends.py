@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 # fixtures shared with the other GUI tests and the backend tests (imported to register them)
 from test_backends import albedogan_dir, flame_dir, tiny_generator  # noqa: E402,F401
 from test_gui import (  # noqa: E402,F401
-    OUT, _needs_a_display, drag_slider, make_window, model, viewport_pixels, window_picture,
+    OUT, _needs_a_display, drag_slider, make_window, model, viewport_pixels,
 )
 
 
@@ -228,5 +228,5 @@ def test_flame_window_screenshot_for_review(make_window, qtbot, flame_dir):
     assert centre[0] > 200 and 60 < centre[1] < 160, centre  # red + 0.4 green: orange
     OUT.mkdir(exist_ok=True)
     path = OUT / "gui_flame.png"
-    assert window_picture(window).save(str(path))
+    assert window.picture().save(str(path))
     assert path.stat().st_size > 10_000

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = ROOT / "packaging/linux"
@@ -115,3 +118,28 @@ def test_about_text_names_version_and_licences():
     assert f"faceeditor {__version__}" in text and "anny-head v1" in text
     for licence in ("Apache License 2.0", "CC0", "LGPL-3.0", "BSD-3-Clause", "MIT"):
         assert licence in text
+
+
+def test_readme_opens_with_what_the_app_does_and_its_screenshot():
+    readme = (ROOT / "README.md").read_text()
+    opening = readme.split("\n## ", 1)[0]
+    assert "in the making" not in opening
+    for words in ("desktop app", "sliders", "expression", "GLB", "OBJ", "command line"):
+        assert words in opening, words
+    assert "](docs/screenshot.png)" in opening
+    with Image.open(ROOT / "docs/screenshot.png") as picture:
+        assert picture.format == "PNG" and picture.width >= 1000
+
+
+@pytest.mark.skipif(not shutil.which("xvfb-run") and not os.environ.get("DISPLAY"),
+                    reason="needs a display or xvfb-run")
+def test_readme_screenshot_script_shows_the_app_with_a_head(tmp_path):
+    out = tmp_path / "shot.png"
+    run([sys.executable, str(ROOT / "packaging/readme_screenshot.py"), "--out", str(out),
+         "--size", "1000x640"], timeout=300)
+    with Image.open(out) as picture:
+        assert picture.size == (1000, 640)
+        pixels = np.asarray(picture.convert("RGB"), dtype=np.float64)
+    viewport = pixels[100:540, 150:550]  # the head, left of the panels
+    skin = (viewport[..., 0] > viewport[..., 2] + 25).mean()  # warm skin against a grey backdrop
+    assert skin > 0.2, f"only {skin:.0%} of the viewport looks like skin"

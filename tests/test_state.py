@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from faceeditor.model import load_default_model
-from faceeditor.model.spec import UnknownParameterError
+from faceeditor.model.spec import (
+    DEFAULT_AGE_YEARS,
+    UnknownParameterError,
+    age_in_years,
+    years_to_age,
+)
 from faceeditor.state import ParameterState, UnknownScopeError
 
 
@@ -116,6 +121,20 @@ def test_reset_returns_to_defaults_in_one_step(state, model):
     np.testing.assert_array_equal(state.vector, model.spec.defaults.astype(np.float64))
     state.undo()
     assert state.non_default_values()
+
+
+def test_the_default_head_is_an_adult_of_25_and_reset_returns_to_it(state, model):
+    metadata = model.asset.metadata
+    assert age_in_years(metadata, state.value("age")) == pytest.approx(DEFAULT_AGE_YEARS, abs=0.5)
+    assert state.value("gender") == 0.5  # sex in the middle
+    ancestry = [state.value(name) for name in ("african", "asian", "caucasian")]
+    assert ancestry == [0.5, 0.5, 0.5]  # an even mix
+    state.set_values({"age": 0.2, "gender": 0.9}, label="Young")
+    state.reset()
+    assert age_in_years(metadata, state.value("age")) == pytest.approx(25, abs=0.5)
+    state.replace_all({}, label="New")  # File > New
+    assert age_in_years(metadata, state.value("age")) == pytest.approx(25, abs=0.5)
+    assert years_to_age(metadata, age_in_years(metadata, 0.3)) == pytest.approx(0.3)
 
 
 def test_replace_all_keeps_double_precision(state):

@@ -11,8 +11,9 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+import numpy as np
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
@@ -251,6 +252,19 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
 
         self.notifications.run(write, f"Saving {path.name}")
 
+    def picture(self) -> QImage:
+        """The whole window as the user sees it: the widgets with the (native, separately
+        drawn) viewport painted in, antialiased as it looks once still."""
+        picture = self.grab()
+        pixels = np.ascontiguousarray(self.viewport.grab_image(antialiased=True))
+        height, width = pixels.shape[:2]
+        image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+        container = self.viewport_container
+        painter = QPainter(picture)
+        painter.drawImage(QRect(container.mapTo(self, QPoint(0, 0)), container.size()), image)
+        painter.end()
+        return picture
+
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
 
@@ -259,7 +273,7 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
         paraphrase model, and CLIP when a checkpoint is on this machine (the setting
         ``text/clip_checkpoint``, ``$FACEEDITOR_CLIP_CHECKPOINT`` or open_clip's cache). Until
         it is ready the lexicon engine serves."""
-        from faceeditor.text.factory import create_engine
+        from faceeditor.text.factory import create_engine, engine_note
 
         checkpoint = self.settings.value("text/clip_checkpoint") or None
 
@@ -271,6 +285,7 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
 
         def install(engine) -> None:
             session.engine = engine
+            self.prompt_panel.set_engine_note(engine_note(engine))
 
         self.notifications.run(build, "Loading the text models", on_done=install)
 

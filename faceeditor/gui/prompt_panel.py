@@ -53,6 +53,10 @@ class PromptPanel(QWidget):
         self.undo_button = QPushButton("Undo")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.engine_note = QLabel()
+        self.engine_note.setWordWrap(True)
+        self.engine_note.setStyleSheet("color: #9a9ca4; font-size: 11px;")
+        self.engine_note.hide()
         self.chart = pg.PlotWidget(background=(30, 31, 35))
         self.chart.setMenuEnabled(False)
         self.chart.setMouseEnabled(x=False, y=False)
@@ -78,6 +82,7 @@ class PromptPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.status)
         layout.addWidget(self.chart, 1)
+        layout.addWidget(self.engine_note)
 
         self.prompt.textEdited.connect(self._on_text_edited)
         self.prompt.returnPressed.connect(self.apply)
@@ -133,6 +138,11 @@ class PromptPanel(QWidget):
         return super().eventFilter(watched, event)
 
     # -- drawing ------------------------------------------------------------------------------
+    def set_engine_note(self, text: str) -> None:
+        """The one place the app says which text engine serves (e.g. that CLIP is off)."""
+        self.engine_note.setText(text)
+        self.engine_note.setVisible(bool(text))
+
     def show_result(self, result: EditResult | None, applied: bool = False) -> None:
         """Status line and bar chart for ``result`` (None clears them)."""
         if self.bars is not None:

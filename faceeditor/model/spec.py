@@ -316,12 +316,32 @@ def side_of(name: str) -> str | None:
 DEFAULT_AGE_YEARS = 25.0
 
 
+def age_mapping(metadata: Mapping) -> Mapping | None:
+    """The asset's calibrated table ``{"years": [...], "anny": [...]}`` (None without one)."""
+    return metadata.get("shape_calibration", {}).get("age_mapping")
+
+
+def years_to_age(metadata: Mapping, years: float) -> float:
+    """The ``age`` slider value of a head ``years`` old (by the asset's age table)."""
+    mapping = age_mapping(metadata)
+    if mapping is None:
+        raise ValueError("this head model has no calibrated age table")
+    return float(np.interp(years, mapping["years"], mapping["anny"]))
+
+
+def age_in_years(metadata: Mapping, value: float) -> float:
+    """The age in years of the ``age`` slider value ``value`` (by the asset's age table)."""
+    mapping = age_mapping(metadata)
+    if mapping is None:
+        raise ValueError("this head model has no calibrated age table")
+    return float(np.interp(value, mapping["anny"], mapping["years"]))
+
+
 def default_age(metadata: Mapping) -> float:
     """The ``age`` slider value of a ``DEFAULT_AGE_YEARS`` adult (0.5 without a calibration)."""
-    mapping = metadata.get("shape_calibration", {}).get("age_mapping")
-    if mapping is None:
+    if age_mapping(metadata) is None:
         return 0.5
-    return round(float(np.interp(DEFAULT_AGE_YEARS, mapping["years"], mapping["anny"])), 4)
+    return round(years_to_age(metadata, DEFAULT_AGE_YEARS), 4)
 
 
 def build_spec(metadata: Mapping) -> ParameterSpec:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from faceeditor.model.face_model import FaceModel
-from faceeditor.model.spec import side_of
+from faceeditor.model.spec import age_in_years, age_mapping, side_of, years_to_age
 from faceeditor.text import lexicon as lx
 from faceeditor.text.parser import ADD, LESS, NEUTRAL, REMOVE, Paraphraser, Request, parse
 
@@ -128,14 +128,12 @@ class TextEditEngine:
                           years: float) -> np.ndarray:
         """``after`` with ``age`` set to ``years`` more than ``before``'s age, by the model's
         calibrated years <-> age table (unchanged when the model has none)."""
-        calibration = getattr(getattr(self.model, "asset", None), "metadata", {}).get(
-            "shape_calibration", {}).get("age_mapping")
-        if calibration is None or "age" not in self.spec:
+        metadata = getattr(getattr(self.model, "asset", None), "metadata", {})
+        if age_mapping(metadata) is None or "age" not in self.spec:
             return after
         index = self.spec["age"].index
-        start = float(np.interp(before[index], calibration["anny"], calibration["years"]))
         out = after.copy()
-        out[index] = np.interp(start + years, calibration["years"], calibration["anny"])
+        out[index] = years_to_age(metadata, age_in_years(metadata, before[index]) + years)
         return out
 
     # -- requests -> parameter changes -------------------------------------------------------

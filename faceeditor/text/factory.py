@@ -1,8 +1,9 @@
 """Choosing the text engine: offline (lexicon + paraphrases), plus CLIP when weights are here.
 
-``create_engine`` always returns a working engine.  Without a CLIP checkpoint it says so once
-per process (a log warning, which the CLI prints on stderr and a GUI can show in its status
-bar via ``clip_status()``) and the offline engine serves.
+``create_engine`` always returns a working engine.  Without a CLIP checkpoint the offline engine
+serves: a normal, supported state, so it is not a warning on every command; ``clip_status()``
+holds the one line the app's prompt panel shows (``engine_note``) and ``faceeditor info``
+prints (``text_engine_summary``). A checkpoint that exists but cannot be read is a warning.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ def _set_status(message: str | None) -> None:
     _status = message
 
 
-def _say_once(message: str) -> None:
+def _say_once(message: str, level: int = logging.INFO) -> None:
     if _status != message:
-        log.warning("%s; using the offline text engine", message)
+        log.log(level, "%s; using the offline text engine", message)
     _set_status(message)
 
 
@@ -78,12 +79,39 @@ def create_engine(model: FaceModel, clip_checkpoint: str | os.PathLike[str] | No
     except clip_mod.ClipError as error:
         if clip_checkpoint is not None:
             raise
-        _say_once(str(error))  # a broken file in a cache must not stop text editing
+        _say_once(str(error), logging.WARNING)  # a broken cached file must not stop editing
         return TextEditEngine(model, paraphraser)
     directions = clip_mod.global_directions(
         model, backend, clip_settings or clip_mod.DirectionSettings(), progress=progress)
     _set_status(None)
     return ClipTextEditEngine(model, backend, directions, paraphraser)
+
+
+def engine_note(engine: TextEditEngine) -> str:
+    """One line for the prompt panel: which engine serves and, without CLIP, why and how to
+    turn it on."""
+    if isinstance(engine, ClipTextEditEngine):
+        return "Text engine: word list, paraphrases and CLIP."
+    words = ("word list and paraphrases" if engine.paraphraser is not None else "word list")
+    reason = clip_status() or "not loaded"
+    return f"Text engine: {words}, offline. CLIP is off: {reason}."
+
+
+def text_engine_summary() -> str:
+    """What ``faceeditor info`` says of text edits; looks for a CLIP checkpoint without
+    loading it."""
+    from faceeditor.text import paraphrase  # noqa: PLC0415
+
+    words = "word list + paraphrases" if paraphrase.available() else "word list"
+    try:
+        ref = clip_mod.find_checkpoint()
+    except clip_mod.CheckpointNotFoundError as error:
+        clip = f"off: {error}"
+    except ImportError as error:
+        clip = f"off: not installed ({error.name})"
+    else:
+        clip = f"{ref.model_name} from {ref.path}"
+    return f"text edits: {words} (offline)\nCLIP: {clip}"
 
 
 #: what the GUI and CLI say when a research backend has no CLIP checkpoint
@@ -179,4 +207,5 @@ class ClipTextEditEngine(TextEditEngine):
                           [request], [], [])
 
 
-__all__ = ["ClipTextEditEngine", "clip_status", "create_backend_engine", "create_engine"]
+__all__ = ["ClipTextEditEngine", "clip_status", "create_backend_engine", "create_engine",
+           "engine_note", "text_engine_summary"]
