@@ -8,9 +8,9 @@ Runs offline on the CPU: the vendored MediaPipe BlazeFace and Face Mesh models (
 resources/detect/NOTICE.md) through `ai-edge-litert`; no Qt, no TensorFlow.
 """
 
-from .blazeface import KEYPOINT_NAMES, FaceBox, detect_faces
+from .blazeface import KEYPOINT_NAMES, FaceBox
 from .draw import draw_landmarks
-from .facemesh import NUM_LANDMARKS, FaceMesh, Roi, face_landmarks, face_mesh
+from .facemesh import NUM_LANDMARKS, FaceMesh, Roi, detect_faces, face_landmarks, face_mesh
 from .photo import PhotoError, decode_photo, load_photo
 from .runtime import DetectorUnavailable
 

@@ -9,6 +9,7 @@ Recipe (settings from the MediaPipe face-detection model card and graph options)
      pixels relative to the anchor centre; score = sigmoid(clip(logit, ±100));
   4. drop scores below 0.5 (short) / 0.6 (full), undo the letterbox into photo pixels;
   5. weighted non-maximum suppression (IoU > 0.3 clusters, averaged with score weights).
+`faceeditor.detect.detect_faces` then confirms each box with the face mesh's presence score.
 """
 
 from __future__ import annotations
@@ -46,12 +47,14 @@ class FaceBox:
     """A detected face in photo pixels (x right, y down, pixel i spans [i, i+1]).
 
     box: (x0, y0, x1, y1); score: detector confidence in [0, 1];
-    keypoints: (6, 2) float32, in KEYPOINT_NAMES order.
+    keypoints: (6, 2) float32, in KEYPOINT_NAMES order;
+    presence: the face mesh's confirmation in [0, 1] (None: not checked).
     """
 
     box: tuple[float, float, float, float]
     score: float
     keypoints: np.ndarray = field(repr=False)
+    presence: float | None = None
 
     @property
     def width(self) -> float:
@@ -70,8 +73,8 @@ class FaceBox:
         return max(self.width, 0.0) * max(self.height, 0.0)
 
 
-def detect_faces(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
-    """Faces in an (H, W, 3) uint8 RGB photo, largest first (empty list: no face).
+def detect_boxes(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
+    """BlazeFace's detections in an (H, W, 3) uint8 RGB photo, largest first, unconfirmed.
 
     model: "short" (faces filling a good part of the frame, selfies and portraits), "full"
     (smaller, farther faces, group photos) or "auto" (both, merged by the same suppression).

@@ -15,15 +15,16 @@ Recipe (settings from the MediaPipe face-mesh model card and graph options):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
-from .blazeface import FaceBox, _check_image
+from .blazeface import FaceBox, _check_image, detect_boxes
 from .runtime import FACE_MESH, load_model
 
 NUM_LANDMARKS = 468
+MIN_PRESENCE = 0.5
 ROI_SCALE = 1.5
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263  # face-mesh indices used for the rotation
 
@@ -59,6 +60,23 @@ class FaceMesh:
     points: np.ndarray
     presence: float
     roi: Roi
+
+
+def detect_faces(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
+    """Faces in an (H, W, 3) uint8 RGB photo, largest first (empty list: no face).
+
+    BlazeFace proposes boxes (model: "short" for faces filling much of the frame, "full" for
+    small, distant faces, "auto" for both merged); each is kept only if the face mesh, run on
+    its crop, is confident a face is there (presence >= 0.5). That second opinion removes the
+    detector's low-score false positives (hands, patterns, faces of statues at odd angles).
+    """
+    image = _check_image(image)
+    faces = []
+    for face in detect_boxes(image, model):
+        presence = _run_mesh(image, roi_from_detection(face)).presence
+        if presence >= MIN_PRESENCE:
+            faces.append(replace(face, presence=presence))
+    return faces
 
 
 def face_landmarks(image: np.ndarray, box: FaceBox) -> np.ndarray:

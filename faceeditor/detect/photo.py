@@ -63,7 +63,7 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
             image.seek(0)
             image.load()
     except UnidentifiedImageError as exc:
-        raise PhotoError(f"{name} is not an image (JPEG, PNG or WebP expected)") from exc
+        raise PhotoError(f"{name} is not a readable image (JPEG, PNG or WebP expected)") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoError(f"{name} is too large to open safely") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
