@@ -25,15 +25,17 @@ import numpy as np
 from PIL import Image
 
 from faceeditor.batch.config import BatchConfig
-from faceeditor.batch.render import CLASS_COLOURS, DEPTH_SCALE, ItemRenderer, intrinsics, \
-    extrinsics, project
+from faceeditor.batch.render import ALBEDO_SIZE, CLASS_COLOURS, DEPTH_SCALE, ItemRenderer, \
+    extrinsics, intrinsics, project
 from faceeditor.batch.scene import Scene, make_scene
 
 log = logging.getLogger(__name__)
 
+#: The folders items write into.
+FOLDERS = ("images", "segmentation", "depth", "normals", "heads", "records")
 EXPORT_TEXTURE_SIZE = 1024
 #: A landmark counts as visible when its depth is within this of the depth drawn at its pixel.
-VISIBLE_TOLERANCE = 0.004  # metres
+VISIBLE_TOLERANCE = 0.01  # metres (the eyeball may bulge in front of the lid margin)
 
 
 def stem(index: int) -> str:

@@ -48,6 +48,10 @@ class LandmarkSet:
 
 
 def landmarks_path(name: str) -> Path:
+    """The set's file: beside the code in a source checkout, else in the installed package."""
+    source = Path(__file__).resolve().parents[2] / "resources" / "landmarks" / f"{name}.json"
+    if source.is_file():
+        return source
     return Path(str(resources.files("faceeditor.resources") / f"landmarks/{name}.json"))
 
 
