@@ -83,8 +83,20 @@ def outcomes(config: BatchConfig, indices: list[int]) -> Iterator[Outcome]:
     if config.engine == "ray":
         return _ray(config, indices)
     if config.workers == 1:
-        return (make_item(config, index) for index in indices)
+        return _here(config, indices)
     return _pool(config, indices)
+
+
+def _here(config: BatchConfig, indices: Iterable[int]) -> Iterator[Outcome]:
+    """In this process; the renderer is closed at the end (its OpenGL context too)."""
+    global _MAKER
+    try:
+        for index in indices:
+            yield make_item(config, index)
+    finally:
+        if _MAKER is not None:
+            _MAKER[1].close()
+            _MAKER = None
 
 
 def _ignore_sigint() -> None:
