@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
 
+    from faceeditor.text.new_command import add_new_arguments
+
+    add_new_arguments(commands.add_parser("new", help="new heads from a description"))
+
     from faceeditor.batch.cli import add_batch_arguments
 
     add_batch_arguments(commands.add_parser(
@@ -251,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "new":
+            from faceeditor.text.new_command import run_new
+
+            return run_new(args)
         if args.command == "batch":
             from faceeditor.batch.cli import command_batch
 
