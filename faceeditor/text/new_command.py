@@ -91,16 +91,28 @@ def run_new(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
     return 0
 
 
-def _render(model, heads: list[dict[str, float]], paths: list[Path], size: int = 512) -> None:
+def render_previews(model, heads: list[dict[str, float]], size: int = 512,
+                    albedo_size: int = 1024) -> list:
+    """(size, size, 3) uint8 front views of ``heads`` with their skin, in one offscreen
+    context (any thread; ``NewCommandError`` when there is no OpenGL)."""
     from faceeditor.export.textures import skin_albedo
-    from faceeditor.render import OffscreenRenderer, RenderError, save_png
+    from faceeditor.render import OffscreenRenderer, RenderError
 
+    images = []
     try:
         with OffscreenRenderer(size, size) as renderer:
-            for values, path in zip(heads, paths):
-                albedo = skin_albedo(values, 1024)
+            for values in heads:
+                albedo = skin_albedo(values, albedo_size)
                 if albedo is not None:
                     renderer.set_albedo_map(albedo)
-                save_png(path, renderer.render(model.evaluate(values), "front"))
+                images.append(renderer.render(model.evaluate(values), "front"))
     except RenderError as error:
         raise NewCommandError(f"cannot render the previews: {error}") from error
+    return images
+
+
+def _render(model, heads: list[dict[str, float]], paths: list[Path]) -> None:
+    from faceeditor.render import save_png
+
+    for image, path in zip(render_previews(model, heads), paths):
+        save_png(path, image)
