@@ -56,7 +56,7 @@ def png_bytes(image: np.ndarray, mode: str | None = None, palette=None) -> bytes
     if palette is not None:
         picture.putpalette([c for colour in palette for c in colour])
     out = io.BytesIO()
-    picture.save(out, format="PNG", compress_level=6)
+    picture.save(out, format="PNG", compress_level=3)  # near level 6 in size, 2.5x faster
     return out.getvalue()
 
 

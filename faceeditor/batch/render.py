@@ -39,7 +39,7 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 PART_CLASSES = {"skin": "skin", "eyes": "eyes", "tongue": "mouth_interior", "teeth": "teeth",
                 "mouth_cavity": "mouth_interior"}
 DEPTH_SCALE = 1e-4   # metres per unit of the 16-bit depth PNG (0.1 mm; 6.5 m at most)
-ALBEDO_SIZE = 1024
+ALBEDO_SIZE = 1024  # skin texture behind renders up to 512 px; 512 for smaller ones
 
 
 @dataclasses.dataclass(frozen=True)
