@@ -70,19 +70,24 @@ class RenderedItem:
     background_kind: str
 
 
-def posed(mesh: FaceMesh, rotation: np.ndarray) -> tuple[FaceMesh, np.ndarray]:
-    """``mesh`` rotated by (3, 3) ``rotation`` about its bounding-box centre; and that centre."""
+def pivot_of(mesh: FaceMesh) -> np.ndarray:
+    """(3,) the point heads turn about: the centre of the mesh's bounding box."""
     vertices = to_numpy(mesh.vertices, np.float64)
-    pivot = (vertices.min(0) + vertices.max(0)) / 2.0
-    turned = (vertices - pivot) @ rotation.T + pivot
+    return (vertices.min(0) + vertices.max(0)) / 2.0
+
+
+def posed(mesh: FaceMesh, rotation: np.ndarray, pivot: np.ndarray) -> FaceMesh:
+    """``mesh`` rotated by (3, 3) ``rotation`` about ``pivot``."""
+    turned = (to_numpy(mesh.vertices, np.float64) - pivot) @ rotation.T + pivot
     normals = to_numpy(mesh.normals, np.float64) @ rotation.T
     return dataclasses.replace(mesh, vertices=turned.astype(np.float32),
-                               normals=normals.astype(np.float32)), pivot
+                               normals=normals.astype(np.float32))
 
 
-def scene_camera(scene: Scene, vertices: np.ndarray) -> Camera:
-    """The front view framing ``vertices`` with the scene's field of view, margin and shift."""
-    framed = Camera.framing("front", vertices, fov_y=scene.fov_y, margin=scene.margin)
+def scene_camera(scene: Scene, points: np.ndarray) -> Camera:
+    """The front view framing ``points`` (N, 3) with the scene's field of view, margin and
+    shift."""
+    framed = Camera.framing("front", points, fov_y=scene.fov_y, margin=scene.margin)
     distance = float(np.linalg.norm(np.subtract(framed.eye, framed.target)))
     height = 2.0 * distance * math.tan(math.radians(scene.fov_y) / 2.0)
     offset = np.array([scene.shift[0], scene.shift[1], 0.0]) * height
@@ -180,9 +185,16 @@ class ItemRenderer:
         layers = load_layers()
         self.region_masks = {name: layers.mask(name) >= 0.5 for name in ("lips", "brows")}
 
-    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None) -> RenderedItem:
-        mesh, pivot = posed(mesh, scene.pose.rotation)
-        camera = scene_camera(scene, to_numpy(mesh.vertices))
+    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None,
+               frame: np.ndarray | None = None) -> RenderedItem:
+        """Draw ``mesh`` (unposed) as ``scene`` says, framing the (N, 3) points ``frame`` (on
+        the unposed mesh; default: every vertex)."""
+        pivot = pivot_of(mesh)
+        rotation = scene.pose.rotation
+        mesh = posed(mesh, rotation, pivot)
+        points = to_numpy(mesh.vertices, np.float64) if frame is None else \
+            (np.asarray(frame, np.float64) - pivot) @ rotation.T + pivot
+        camera = scene_camera(scene, points)
         renderer = self.renderer
         with renderer.ctx:
             apply_shading(renderer.program, lighting=scene_lighting(scene))
