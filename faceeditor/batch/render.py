@@ -3,9 +3,9 @@
 ``ItemRenderer(size)`` owns one headless OpenGL context for a worker's lifetime. ``render``
 poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (drawn
 twice, over black and over white, which gives each pixel's exact coverage for compositing the
-procedural background), and from one extra label pass (``shaders/labels.*.glsl``, float32
-targets, no multisampling) the segmentation, depth, view-space normals and the triangle seen
-in each pixel.
+procedural background), and from one extra label pass (the skin's vertex shader and
+``shaders/labels.frag.glsl``, float32 targets, no multisampling) the segmentation, depth,
+view-space normals and the triangle seen in each pixel.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from faceeditor.render.camera import Camera
 from faceeditor.render.errors import ShaderError
 from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.offscreen import OffscreenRenderer
-from faceeditor.render.program import set_uniform, write_matrix
+from faceeditor.render.program import read_shader_source, write_matrix
 from faceeditor.render.shading import apply_shading
 
 #: Segmentation classes (pixel value = index).
@@ -121,11 +121,14 @@ class LabelPass:
 
     def __init__(self, ctx: moderngl.Context, size: int):
         self.ctx, self.size = ctx, int(size)
-        folder = resources.files(__package__).joinpath("shaders")
+        # the skin's own vertex shader, so labels follow the same surface
+        defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
+                   "LIGHT_COUNT": 3}
+        fragment = resources.files(__package__).joinpath("shaders", "labels.frag.glsl")
         try:
             self.program = ctx.program(
-                vertex_shader=folder.joinpath("labels.vert.glsl").read_text(encoding="utf-8"),
-                fragment_shader=folder.joinpath("labels.frag.glsl").read_text(encoding="utf-8"))
+                vertex_shader=read_shader_source("face.vert.glsl", defines),
+                fragment_shader=fragment.read_text(encoding="utf-8"))
         except moderngl.Error as error:
             raise ShaderError(f"label shaders failed to build: {error}") from error
         shape = (self.size, self.size)
