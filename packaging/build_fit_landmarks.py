@@ -14,7 +14,8 @@ How (reproducible, offline, a few seconds):
    the silhouette of a turned head rather than at one place on the skin.
 
 The file holds ``triangles`` (468,) and ``weights`` (468, 3) (``SurfacePoints.load`` reads it),
-``reliability`` (468,) and ``contour`` (468,) bool. Barycentric weights are rounded to 1e-4, so
+``reliability`` (468,), ``contour`` (468,) bool and ``contour_order`` (36,): the face oval as a
+closed loop (from resources/detect/face_mesh_regions.json). Barycentric weights are rounded to 1e-4, so
 small rendering differences between machines do not change the file.
 
     python packaging/build_fit_landmarks.py [--check] [--preview out.png]
@@ -119,12 +120,14 @@ def build(preview: Path | None = None) -> dict[str, np.ndarray]:
     weights = np.round(points.weights, 4)
     weights[:, 0] = 1.0 - weights[:, 1:].sum(1)
     reliability = np.clip(1.0 / (1.0 + (spread / 1.5) ** 2), 0.2, 1.0) * (seen / len(hits))
+    oval = np.asarray(json.loads(REGIONS.read_text())["face_oval"], np.int64)
     contour = np.zeros(len(centre), bool)
-    contour[json.loads(REGIONS.read_text())["face_oval"]] = True
+    contour[oval] = True
     print(f"{len(hits)} views; spread median {np.median(spread):.2f} mm, "
           f"90% {np.percentile(spread, 90):.2f} mm; reliability mean {reliability.mean():.2f}")
     return {"triangles": points.triangles, "weights": weights,
-            "reliability": np.round(reliability, 3), "contour": contour}
+            "reliability": np.round(reliability, 3), "contour": contour,
+            "contour_order": oval}
 
 
 def encode(arrays: dict[str, np.ndarray]) -> bytes:
