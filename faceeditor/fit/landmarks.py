@@ -69,6 +69,23 @@ def mediapipe468(path: Path | None = None) -> LandmarkSet:
     return result
 
 
+@lru_cache(maxsize=1)
+def feature_weights() -> np.ndarray:
+    """(468,) weight of each MediaPipe landmark in photo fitting
+    (resources/fit/mediapipe_features.json: features count fully, generic skin points less)."""
+    import json
+
+    path = resource_path("mediapipe_features.json")
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        weights = np.full(468, float(table["default_weight"]))
+        for group in table["groups"].values():
+            weights[np.asarray(group["indices"], np.int64)] = float(group["weight"])
+    except (OSError, KeyError, ValueError, IndexError) as error:
+        raise LandmarkFileError(f"landmark weights {path} are unreadable: {error}") from error
+    return weights
+
+
 def eye_distance(points2d: np.ndarray) -> float:
     """Distance between the two eye centres (mean of each eye's corners) of 468 landmarks."""
     right = points2d[list(RIGHT_EYE), :2].mean(0)

@@ -25,7 +25,8 @@ from collections.abc import Callable
 import numpy as np
 
 from faceeditor.fit.camera import HeadPose, PhotoCamera
-from faceeditor.fit.landmarks import LandmarkSet, contour_normals, eye_distance, mediapipe468
+from faceeditor.fit.landmarks import (LandmarkSet, contour_normals, eye_distance,
+                                     feature_weights, mediapipe468)
 from faceeditor.fit.solver import MM, PointProblem, levenberg_marquardt
 from faceeditor.model.face_model import FaceModel
 
@@ -101,6 +102,7 @@ class LandmarkObjective:
         self.mm_per_pixel = 1.0
         weights = landmarks.reliability.copy()
         weights[landmarks.contour] *= CONTOUR_WEIGHT
+        weights *= feature_weights()
         self.sqrt_weight = np.sqrt(weights)
         self.contour = landmarks.contour
         self.normals = contour_normals(self.detected, landmarks.contour_order)
@@ -115,10 +117,10 @@ class LandmarkObjective:
         values[self.index] = x[6:]
         return values
 
-    def project_bounds(self, x: np.ndarray) -> np.ndarray:
-        x = x.copy()
-        x[6:] = np.clip(x[6:], self.lower, self.upper)
-        return x
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) of the solver variable: the pose is free, sliders keep their range."""
+        free = np.full(6, np.inf)
+        return np.concatenate([-free, self.lower]), np.concatenate([free, self.upper])
 
     def pixels(self, x: np.ndarray) -> np.ndarray:
         """(468, 2) projected landmarks."""
@@ -207,7 +209,7 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
         objective.mm_per_pixel = model_eyes / max(eye_distance(detected), 1e-6)
         x0 = np.concatenate([pose.as_vector(), vector[objective.index]])
         x = levenberg_marquardt(x0, objective.residuals, objective.jacobian,
-                                objective.project_bounds, steps)
+                                *objective.bounds(), iterations=steps)
         return HeadPose.from_vector(x[:6]), objective.vector(x), objective
 
     report(0.05, "pose")

@@ -320,21 +320,26 @@ class PointProblem:
         return vector
 
 
-def levenberg_marquardt(x0: np.ndarray, residuals, jacobian, project=None,
-                        iterations: int = 10) -> np.ndarray:
-    """Minimise ``|residuals(x)|^2`` from ``x0`` by damped Gauss-Newton steps.
+def levenberg_marquardt(x0: np.ndarray, residuals, jacobian, lower: np.ndarray | None = None,
+                        upper: np.ndarray | None = None, iterations: int = 10) -> np.ndarray:
+    """Minimise ``|residuals(x)|^2`` from ``x0`` within box bounds by damped Gauss-Newton steps.
+
+    Variables held at a bound by the gradient are left out of a step (an active set), so
+    sliders that start at a bound (expressions at 0) do not stall the others.
 
     Args:
         x0: (n,) start.
         residuals: x -> (R,) residual vector (priors included as rows).
         jacobian: x -> (R, n) its derivative.
-        project: x -> x onto the feasible set (bounds), or None.
+        lower, upper: (n,) bounds (None: unbounded; use +-inf for free entries).
         iterations: steps at most; stops early when a step no longer lowers the cost.
     Returns:
         (n,) the best x found.
     """
-    project = project or (lambda v: v)
-    x = project(np.asarray(x0, np.float64).copy())
+    x = np.asarray(x0, np.float64).copy()
+    lower = np.full(len(x), -np.inf) if lower is None else np.asarray(lower, np.float64)
+    upper = np.full(len(x), np.inf) if upper is None else np.asarray(upper, np.float64)
+    x = np.clip(x, lower, upper)
     r = residuals(x)
     current = float(r @ r)
     damping = 1e-3
@@ -342,11 +347,16 @@ def levenberg_marquardt(x0: np.ndarray, residuals, jacobian, project=None,
         jac = jacobian(x)
         hessian = jac.T @ jac
         gradient = jac.T @ r
-        diagonal = np.diag(hessian) + 1e-9
+        free = ~(((x <= lower) & (gradient > 0)) | ((x >= upper) & (gradient < 0)))
+        if not free.any():
+            break
+        h = hessian[np.ix_(free, free)]
+        diagonal = np.diag(h) + 1e-9
         improved = False
         for _attempt in range(8):
-            step = -np.linalg.solve(hessian + damping * np.diag(diagonal), gradient)
-            candidate = project(x + step)
+            step = np.zeros(len(x))
+            step[free] = -np.linalg.solve(h + damping * np.diag(diagonal), gradient[free])
+            candidate = np.clip(x + step, lower, upper)
             r_candidate = residuals(candidate)
             value = float(r_candidate @ r_candidate)
             if value <= current:
