@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
 
+    from faceeditor.fit.command import add_fit_arguments
+
+    add_fit_arguments(commands.add_parser(
+        "fit", help="make a head from a photo or a 3D scan (writes a .face project)"))
+
     from faceeditor.batch.cli import add_batch_arguments
 
     add_batch_arguments(commands.add_parser(
@@ -251,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "fit":
+            from faceeditor.fit.command import run_fit
+
+            return run_fit(args)
         if args.command == "batch":
             from faceeditor.batch.cli import command_batch
 
