@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_new_arguments(commands.add_parser("new", help="new heads from a description"))
 
+    from faceeditor.fit.command import add_fit_arguments
+
+    add_fit_arguments(commands.add_parser(
+        "fit", help="make a head from a photo or a 3D scan (writes a .face project)"))
+
     from faceeditor.batch.cli import add_batch_arguments
 
     add_batch_arguments(commands.add_parser(
@@ -259,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.new_command import run_new
 
             return run_new(args)
+        if args.command == "fit":
+            from faceeditor.fit.command import run_fit
+
+            return run_fit(args)
         if args.command == "batch":
             from faceeditor.batch.cli import command_batch
 
