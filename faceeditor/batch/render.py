@@ -1,9 +1,8 @@
 """Rendering one batch item: the lit image on its background and the per-pixel labels.
 
 ``ItemRenderer(size)`` owns one headless OpenGL context for a worker's lifetime. ``render``
-poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (drawn
-twice, over black and over white, which gives each pixel's exact coverage for compositing the
-procedural background), and from one extra label pass (the skin's vertex shader and
+poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (the
+procedural background drawn as a pass behind the head and its hair), and from one extra label pass (the skin's vertex shader and
 ``shaders/labels.frag.glsl``, float32 targets, no multisampling) the segmentation, depth,
 view-space normals and the triangle seen in each pixel.
 """
@@ -18,6 +17,7 @@ import moderngl
 import numpy as np
 
 from faceeditor.batch import hair as batch_hair
+from faceeditor.batch.backdrop import BackdropPass
 from faceeditor.batch.backgrounds import background
 from faceeditor.batch.scene import Scene, scene_lighting
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
@@ -187,7 +187,11 @@ class ItemRenderer:
 
         self.size = int(size)
         self.renderer = OffscreenRenderer(self.size, self.size, samples=4)
-        self.hair_pass = self.hair_labels = None
+        self.hair_pass = self.hair_labels = self.backdrop = None
+        if hasattr(self.renderer, "add_pass"):
+            # the background as a pass before the hair: edges and hair blend with it
+            self.backdrop = BackdropPass()
+            self.renderer.add_pass(self.backdrop)
         with self.renderer.ctx:
             self.labels = LabelPass(self.renderer.ctx, self.size)
             if batch_hair.available():
@@ -215,11 +219,17 @@ class ItemRenderer:
         renderer.set_albedo_map(albedo)
         if self.hair_pass is not None:
             self.hair_pass.set_meshes(layers)
-        over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
-        over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
-        coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
         backdrop, kind = background(scene.background_seed, self.size)
-        image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
+        if self.backdrop is not None:
+            self.backdrop.set_image(backdrop)
+            image = renderer.render(mesh, camera, (0, 0, 0))
+        else:  # no render passes: composite from the coverage (drawn over black and white)
+            over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
+            over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
+            coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
+            image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
+            image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+
         def draw_hair() -> None:
             if self.hair_labels is not None and layers:
                 self.hair_labels.draw(layers, camera, CLASSES)
@@ -228,7 +238,7 @@ class ItemRenderer:
             geometry, surface = self.labels.draw(mesh, camera, draw_hair)
         drawn = geometry[..., 3] > 0.0
         return RenderedItem(
-            image=np.clip(np.round(image), 0, 255).astype(np.uint8),
+            image=image,
             segmentation=self.segmentation(surface, drawn),
             depth=np.where(drawn, geometry[..., 3], 0.0).astype(np.float32),
             normals=np.where(drawn[..., None], geometry[..., :3], 0.0).astype(np.float32),
