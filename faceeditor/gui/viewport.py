@@ -114,6 +114,9 @@ class Viewport(QOpenGLWindow):
         self._fullAlbedoReady.connect(self._receive_full_albedo)
         self._framed = False
         self._drag_origin: QPointF | None = None
+        #: a mouse tool (the sculpt tool) offered every mouse event first: its
+        #: ``mouse_press/move/release(event)`` return True when they used the event
+        self.tool = None
         self._drag_button = Qt.MouseButton.NoButton
         self._paint_started = 0.0
         self.frames_presented = 0
@@ -462,6 +465,9 @@ class Viewport(QOpenGLWindow):
         self.set_orbit(self.orbit.orbited(TURNTABLE_DEGREES_PER_SECOND * elapsed, 0.0))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.tool is not None and self.tool.mouse_press(event):
+            event.accept()
+            return
         self._drag_origin = event.position()
         self._drag_button = event.button()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -469,6 +475,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_move(event):
+            return
         if self._drag_origin is None:
             return
         delta = event.position() - self._drag_origin
@@ -481,6 +489,8 @@ class Viewport(QOpenGLWindow):
             self.set_orbit(self.orbit.panned(-delta.x() * scale, delta.y() * scale))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_release(event):
+            return
         self._drag_origin = None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
