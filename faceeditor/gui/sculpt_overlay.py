@@ -20,7 +20,7 @@ from faceeditor.render.program import set_uniform
 
 #: Linear RGB and mix factor of each layer, drawn in this order.
 LAYER_COLOURS = {
-    "region": (0.10, 0.45, 1.00, 0.28),
+    "region": (0.10, 0.45, 1.00, 0.22),
     "pins": (1.00, 0.12, 0.10, 0.85),
     "grab": (1.00, 0.80, 0.05, 0.90),
 }

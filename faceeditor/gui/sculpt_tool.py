@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QVariantAnimation
+from PySide6.QtCore import QObject, QPoint, Qt, QVariantAnimation
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QToolBar
 
@@ -124,7 +124,9 @@ class SculptTool(QObject):
             return False  # beside the head: the viewport orbits
         self._cursor = pixel
         grab = session.grab_state
-        self._set_layer("region", session.regions.faces_of(grab.region))
+        # while dragging, the region tint would hide the change of form: only the point shows
+        self.hover_region = None
+        self._set_layer("region", None)
         self._set_layer("grab", faces_near(mesh.vertices, mesh.faces, grab.anchor[None],
                                            MARK_RADIUS))
         self.viewport.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -164,7 +166,7 @@ class SculptTool(QObject):
         moved = session.release()
         self.last_moved = moved
         self._set_layer("grab", None)
-        self.viewport.setCursor(Qt.CursorShape.CrossCursor)
+        self.hover(self._cursor)
         if moved:
             self.reveal(moved)
             labels = ", ".join(self.window.state.spec[n].label for n in moved[:4])
@@ -231,8 +233,11 @@ class SculptTool(QObject):
         for section in panel.sections:
             if any(row in section.rows for row in rows):
                 section.set_expanded(True)
-        panel.scroll.widget().adjustSize()
-        panel.scroll.ensureWidgetVisible(rows[0], 0, 40)
+        inner = panel.scroll.widget()
+        inner.adjustSize()
+        # the first moved slider near the top, its section's others below it
+        top = rows[0].mapTo(inner, QPoint(0, 0)).y()
+        panel.scroll.verticalScrollBar().setValue(max(top - 2 * rows[0].height(), 0))
         for row in rows:
             self._flash(row)
 

@@ -27,6 +27,9 @@ GLOBAL_TARGET_FRACTION = 0.25
 #: Vertices whose strongest normalised influence is below this belong to ``FALLBACK_REGION``.
 MIN_INFLUENCE = 0.05
 FALLBACK_REGION = "head"
+#: Neighbour-averaging steps of the influences: region borders follow the surface, not the
+#: noise of single vertices.
+SMOOTHING_STEPS = 4
 #: Kinds of parameter the shape sculpt moves, and the kind of the expression sculpt.
 SHAPE_KINDS = ("local", "asym")
 EXPRESSION_KIND = "expression"
@@ -157,6 +160,7 @@ def region_map(model) -> RegionMap:
             if (normalised[skin] > 0.3).mean() > GLOBAL_TARGET_FRACTION:
                 continue
             influence[names.index(p.group)] += normalised ** 2
+    influence = _smooth(influence, faces, SMOOTHING_STEPS)
     vertex_region = np.argmax(influence, 0)  # first maximum: panel order breaks ties
     vertex_region[np.sqrt(influence.max(0)) < MIN_INFLUENCE] = names.index(FALLBACK_REGION)
     corner_regions = vertex_region[faces]  # (F, 3)
@@ -168,6 +172,21 @@ def region_map(model) -> RegionMap:
     for array in (vertex_region, face_region, reach, pickable, skin_vertices):
         array.setflags(write=False)
     return RegionMap(names, vertex_region, face_region, reach, pickable, skin_vertices)
+
+
+def _smooth(values: np.ndarray, faces: np.ndarray, steps: int) -> np.ndarray:
+    """(G, V) per-vertex values averaged ``steps`` times with their mesh neighbours."""
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]).astype(np.int64)
+    edges = np.unique(np.sort(edges, 1), axis=0)
+    source = np.concatenate([edges[:, 0], edges[:, 1]])
+    target = np.concatenate([edges[:, 1], edges[:, 0]])
+    count = 1.0 + np.bincount(target, minlength=values.shape[1])
+    for _ in range(steps):
+        summed = values.copy()
+        for row, out in zip(values, summed):
+            out += np.bincount(target, weights=row[source], minlength=values.shape[1])
+        values = summed / count
+    return values
 
 
 __all__ = ["RegionMap", "region_map", "sculpt_sliders", "side_of_point", "still_vertices"]

@@ -40,16 +40,16 @@ log = logging.getLogger(__name__)
 PIN_WEIGHT = 4.0
 #: Neighbouring points held still during a drag, and their total weight (the grabbed
 #: point weighs 1): they steer the solver toward the sliders that move only the region.
-STILL_POINTS = 64
-STILL_WEIGHT = 1.0
-#: Prior weight handed to the solver: how strongly the sliders stay where the previous solve
-#: left them (a damping that keeps each live update small and the face plausible).
-PRIOR_WEIGHT = 1e-3
+STILL_POINTS = 32
+STILL_WEIGHT = 4.0
+#: Prior weight handed to the solver: what a change of one prior standard deviation of a
+#: slider costs, in squared millimetres of the grabbed point's distance from the cursor.
+PRIOR_WEIGHT = 3e-3
 #: Solver iterations per live update while dragging, and once more after release.
 DRAG_ITERATIONS = 4
 SETTLE_ITERATIONS = 30
 #: Slider changes smaller than this fraction of the slider's range are not applied.
-MIN_CHANGE = 1e-5
+MIN_CHANGE = 1e-3
 #: Two points closer than this (metres) are the same pin.
 PIN_RADIUS = 0.004
 
@@ -103,6 +103,7 @@ class SculptSession:
         self.expressions = False  # Expression mode: drags move the ARKit expressions
         self.pins = SurfacePoints(np.zeros(0, np.int64), np.zeros((0, 3)))
         self.grab_state: Grab | None = None
+        self.last_grab: Grab | None = None  # the grab of the last finished drag
         self.last_solve_ms = 0.0
 
     # ----------------------------------------------------------------- looking
@@ -185,7 +186,7 @@ class SculptSession:
     def release(self) -> list[str]:
         """End the drag (one undo step); returns the sliders it moved, in spec order."""
         grab = self._require_grab()
-        self.grab_state = None
+        self.grab_state, self.last_grab = None, grab
         self.state.end_interaction()
         moved = np.flatnonzero(self.state.vector != grab.start)
         return [self.state.spec.params[i].name for i in moved]
@@ -208,7 +209,9 @@ class SculptSession:
         targets = np.concatenate([target[None], grab.held_positions]) * 1000.0  # mm
         weights = np.concatenate([[1.0], grab.held_weights])
         started = time.perf_counter()
-        solved = self.solver(self.model, self.state.values(), points, targets, weights,
+        # from the values at the grab each time: the prior measures the whole drag's change,
+        # and where the cursor ends decides the result, not the path it took
+        solved = self.solver(self.model, grab.start, points, targets, weights,
                              list(grab.free), PRIOR_WEIGHT, self.state.symmetry_lock,
                              iterations)
         self.last_solve_ms = (time.perf_counter() - started) * 1000.0
