@@ -157,6 +157,12 @@ class SculptTool(QObject):
         self.finish_drag()
         return True
 
+    def mouse_leave(self) -> None:
+        """The cursor left the viewport: no region is under it any more."""
+        if self.session is not None and not self.session.dragging and self.hover_region:
+            self.hover_region = None
+            self._set_layer("region", None)
+
     def finish_drag(self) -> list[str]:
         """Settle the grabbed point on the cursor, close the undo step and show the sliders
         that moved."""

@@ -25,7 +25,7 @@ import time
 
 import moderngl
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QNativeGestureEvent, QWheelEvent
 from PySide6.QtOpenGL import QOpenGLWindow
 
@@ -505,6 +505,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def event(self, event) -> bool:
+        if event.type() == QEvent.Type.Leave and self.tool is not None:
+            self.tool.mouse_leave()
         if isinstance(event, QNativeGestureEvent):
             if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
                 self.set_orbit(self.orbit.zoomed(1.0 / (1.0 + event.value())))
