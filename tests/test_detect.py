@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from faceeditor.detect.blazeface import SPECS, detect_boxes, ssd_anchor_centers,
 
 data = pytest.importorskip("skimage.data")
 
+REFERENCE = Path(__file__).with_name("data") / "mediapipe_reference.npz"
 NOSE_TIP, RIGHT_EYE_OUTER, RIGHT_EYE_INNER, LEFT_EYE_INNER, LEFT_EYE_OUTER = 1, 33, 133, 362, 263
 UPPER_LIP, LOWER_LIP, CHIN, FOREHEAD = 13, 14, 152, 10
 
@@ -112,6 +114,34 @@ def test_weighted_nms_averages_overlapping_boxes_by_score():
 
 
 # --- landmarks ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["astronaut", "camera", "astronaut_turned30"])
+def test_same_answers_as_mediapipes_own_pipeline(name):
+    """Our anchors, decoding, crops and back-projection against MediaPipe 0.10.21 itself on the
+    same models (tests/data/make_mediapipe_reference.py). Left differences: resampling (ours is
+    antialiased) moves boxes and points by a pixel or two."""
+    reference = np.load(REFERENCE)
+    image = {"astronaut": data.astronaut(), "camera": np.stack([data.camera()] * 3, axis=-1),
+             "astronaut_turned30": np.asarray(Image.fromarray(data.astronaut()).rotate(
+                 30, Image.Resampling.BILINEAR, center=(256, 256)))}[name]
+    for model in ("short", "full"):
+        box = detect_boxes(image, model)[0]
+        width = box.width
+        assert np.abs(np.subtract(box.box, reference[f"{name}/{model}/box"])).max() < 0.05 * width
+        offsets = np.linalg.norm(box.keypoints - reference[f"{name}/{model}/keypoints"], axis=1)
+        if name != "camera":  # his face is half profile: its keypoints move ~10 px with resampling
+            assert np.median(offsets) < 0.04 * width and offsets.max() < 0.08 * width
+    expected = reference[f"{name}/mesh"]
+    # MediaPipe's static-image pipeline: short-range box, one mesh pass
+    mesh = face_mesh(image, detect_boxes(image, "short")[0], refine=False)
+    error = np.linalg.norm(mesh.points[:, :2] - expected[:, :2], axis=1)
+    assert np.median(error) < 0.025 * width and error.max() < 0.1 * width
+    assert np.corrcoef(mesh.points[:, 2], expected[:, 2])[0, 1] > 0.99
+    assert np.std(mesh.points[:, 2]) / np.std(expected[:, 2]) == pytest.approx(1.0, abs=0.05)
+    # ours by default (both detectors, mesh check, a refining pass) stays as close
+    refined = face_landmarks(image, detect_faces(image)[0])
+    assert np.median(np.linalg.norm(refined[:, :2] - expected[:, :2], axis=1)) < 0.025 * width
+
 
 def test_landmarks_land_on_her_features(landmarks, face):
     assert landmarks.shape == (468, 3) and landmarks.dtype == np.float32

@@ -12,10 +12,11 @@ from .blazeface import KEYPOINT_NAMES, FaceBox
 from .draw import draw_landmarks
 from .facemesh import NUM_LANDMARKS, FaceMesh, Roi, detect_faces, face_landmarks, face_mesh
 from .photo import PhotoError, decode_photo, load_photo
+from .pose import HeadPose, align_similarity, estimate_pose, mesh_regions
 from .runtime import DetectorUnavailable
 
 __all__ = [
-    "DetectorUnavailable", "FaceBox", "FaceMesh", "KEYPOINT_NAMES", "NUM_LANDMARKS", "PhotoError",
-    "Roi", "decode_photo", "detect_faces", "draw_landmarks", "face_landmarks", "face_mesh",
-    "load_photo",
+    "DetectorUnavailable", "FaceBox", "FaceMesh", "HeadPose", "KEYPOINT_NAMES", "NUM_LANDMARKS",
+    "PhotoError", "Roi", "align_similarity", "decode_photo", "detect_faces", "draw_landmarks",
+    "estimate_pose", "face_landmarks", "face_mesh", "load_photo", "mesh_regions",
 ]

@@ -77,27 +77,43 @@ def detect_boxes(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
     """BlazeFace's detections in an (H, W, 3) uint8 RGB photo, largest first, unconfirmed.
 
     model: "short" (faces filling a good part of the frame, selfies and portraits), "full"
-    (smaller, farther faces, group photos) or "auto" (both, merged by the same suppression).
+    (smaller, farther faces, group photos) or "auto" (both: every short-range face, plus the
+    full-range faces that overlap none of them by IoU > 0.3).
     """
-    image = _check_image(image)
+    small, factor = shrink(_check_image(image))
+    return merge_detections([model_boxes(small, factor, name) for name in model_names(model)])
+
+
+def model_names(model: str) -> tuple[str, ...]:
     names = ("short", "full") if model == "auto" else (model,)
     if any(name not in SPECS for name in names):
         raise ValueError(f"unknown detector model {model!r}; use 'auto', 'short' or 'full'")
-    # A big photo is box-averaged once by an integer factor (fast, exact coordinates: pixel i
-    # covers [i*f, (i+1)*f)) to >= 2x the largest model input; each model's resize starts there.
+    return names
+
+
+def shrink(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """A big photo box-averaged once by an integer factor to >= 2x the largest model input
+    (fast, and exact coordinates: small pixel i covers photo pixels [i*f, (i+1)*f))."""
     factor = max(1, max(image.shape[:2]) // (2 * 192))
-    small = np.asarray(Image.fromarray(image).reduce(factor)) if factor > 1 else image
-    boxes, keypoints, scores = [], [], []
-    for name in names:
-        b, k, s = _run_detector(small, SPECS[name])
-        b, k = b * factor, k * factor
-        boxes.append(b)
-        keypoints.append(k)
-        scores.append(s)
-    faces = weighted_nms(np.concatenate(boxes), np.concatenate(keypoints), np.concatenate(scores))
-    order = sorted(range(len(faces)),
-                   key=lambda i: (-faces[i].area, -faces[i].score, faces[i].box[0], faces[i].box[1]))
-    return [faces[i] for i in order]
+    if factor == 1:
+        return image, 1
+    return np.asarray(Image.fromarray(image).reduce(factor)), factor
+
+
+def model_boxes(small: np.ndarray, factor: int, name: str) -> list[FaceBox]:
+    """One model's suppressed detections on `small`, in the photo's pixels."""
+    boxes, keypoints, scores = _run_detector(small, SPECS[name])
+    return weighted_nms(boxes * factor, keypoints * factor, scores)
+
+
+def merge_detections(groups: list[list[FaceBox]]) -> list[FaceBox]:
+    """Faces of all groups, a face dropped where an earlier group's face overlaps it (IoU >
+    0.3); largest first (ties: higher score, then left, then top)."""
+    faces: list[FaceBox] = []
+    for group in groups:
+        corners = np.array([f.box for f in faces]).reshape(-1, 4)
+        faces += [f for f in group if not (_iou(np.array(f.box), corners) > NMS_IOU).any()]
+    return sorted(faces, key=lambda f: (-f.area, -f.score, f.box[0], f.box[1]))
 
 
 def ssd_anchor_centers(input_size: int, strides: tuple[int, ...], per_layer: int) -> np.ndarray:

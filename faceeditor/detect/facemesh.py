@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from .blazeface import FaceBox, _check_image, detect_boxes
+from .blazeface import FaceBox, _check_image, merge_detections, model_boxes, model_names, shrink
 from .runtime import FACE_MESH, load_model
 
 NUM_LANDMARKS = 468
@@ -71,12 +71,16 @@ def detect_faces(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
     detector's low-score false positives (hands, patterns, faces of statues at odd angles).
     """
     image = _check_image(image)
-    faces = []
-    for face in detect_boxes(image, model):
-        presence = _run_mesh(image, roi_from_detection(face)).presence
-        if presence >= MIN_PRESENCE:
-            faces.append(replace(face, presence=presence))
-    return faces
+    small, factor = shrink(image)
+    groups = []
+    for name in model_names(model):  # confirmed per model, so one's false box hides no face
+        group = []
+        for face in model_boxes(small, factor, name):
+            presence = _run_mesh(image, roi_from_detection(face)).presence
+            if presence >= MIN_PRESENCE:
+                group.append(replace(face, presence=presence))
+        groups.append(group)
+    return merge_detections(groups)
 
 
 def face_landmarks(image: np.ndarray, box: FaceBox) -> np.ndarray:

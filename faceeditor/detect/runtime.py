@@ -30,8 +30,8 @@ class DetectorUnavailable(RuntimeError):
     """The runtime or a model file is missing (a broken install, not a user mistake)."""
 
 
-def model_path(name: str) -> Path:
-    """Path of a vendored model: the installed package's resources/detect/, else the source
+def resource_path(name: str) -> Path:
+    """Path of a vendored file (model or table): the installed package's resources/detect/, else the source
     checkout's (a checkout run from its own folder, e.g. a worktree of an editable install)."""
     candidates = [
         Path(str(resources.files("faceeditor.resources") / "detect" / name)),
@@ -41,7 +41,7 @@ def model_path(name: str) -> Path:
         if path.is_file():
             return path
     raise DetectorUnavailable(
-        f"face model {name} is missing from {candidates[0].parent}; reinstall faceeditor "
+        f"photo-input file {name} is missing from {candidates[0].parent}; reinstall faceeditor "
         "(or run packaging/vendor_detect_models.py in a source checkout)")
 
 
@@ -71,7 +71,7 @@ def load_model(name: str) -> Model:
     except ImportError as exc:
         raise DetectorUnavailable(
             "photo input needs the 'ai-edge-litert' package (pip install ai-edge-litert)") from exc
-    path = model_path(name)
+    path = resource_path(name)
     with _quiet_native_stderr():  # LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate"
         interpreter = Interpreter(model_path=str(path), num_threads=1)
         interpreter.allocate_tensors()
