@@ -53,10 +53,10 @@ class HairMesh:
 class CardLayer:
     """N cards of K points bound to the head (see the module docstring).
 
-    Evaluation is one sparse product: every card vertex is its centre point's barycentric mix
-    of three head vertices plus its (offset -+ half-width) in the triangle frame, i.e. a row of
-    ``matrix`` applied to the stacked (head vertices, frame rows of the used triangles); the
-    strand tangent is likewise fixed in the frame.
+    Evaluation is one sparse product: every centre point is its barycentric mix of three head
+    vertices plus its offset in the triangle frame, i.e. a row of ``matrix`` applied to the
+    stacked (head vertices, frame rows of the used triangles); its half-width vector and strand
+    tangent are likewise fixed in the frame. Card edges are centre -+ half width.
     """
 
     name: str
@@ -65,7 +65,7 @@ class CardLayer:
     sides: np.ndarray  # (N*K, 3) half-width vectors in the triangle's frame
     unique_triangles: np.ndarray  # (U,)
     shape: tuple[int, int]  # (N, K)
-    matrix: object  # scipy.sparse csr (N*K*2 * 2, V + 3U): positions then tangents
+    matrix: object  # scipy.sparse csr (3 N*K, V + 3U): centre points, half widths, tangents
     uvs: np.ndarray  # (N*K*2, 2) float32
     colours: np.ndarray  # (N*K*2, 4) float32
     indices: np.ndarray  # (N*(K-1)*2, 3) uint32
@@ -113,37 +113,33 @@ class CardLayer:
 
     def centre_lines(self, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
         """(N, K, 3) card centre lines on a head with these ``vertices``."""
-        rows = self.matrix.shape[0] // 2
-        edges = (self.matrix[:rows] @ self._stacked(vertices, faces)).reshape(*self.shape, 2, 3)
-        return edges.mean(2)
+        rows = self.matrix.shape[0] // 3
+        return (self.matrix[:rows] @ self._stacked(vertices, faces)).reshape(*self.shape, 3)
 
     def evaluate(self, vertices: np.ndarray, faces: np.ndarray) -> HairMesh:
-        out = (self.matrix @ self._stacked(vertices, faces)).astype(np.float32, copy=False)
-        rows = len(out) // 2
-        return HairMesh(self.name, "cards", out[:rows], out[rows:], self.uvs, self.colours,
+        out = self.matrix @ self._stacked(vertices, faces).astype(np.float32, copy=False)
+        centre, side, tangent = out.reshape(3, -1, 1, 3)
+        positions = np.concatenate([centre - side, centre + side], 1).reshape(-1, 3)
+        tangents = np.broadcast_to(tangent, (len(tangent), 2, 3)).reshape(-1, 3)
+        return HairMesh(self.name, "cards", positions, tangents, self.uvs, self.colours,
                         self.indices)
 
 
 def _evaluation_matrix(corners, weights, frame_of, offsets, sides, tangents, num_vertices,
                        num_frames):
-    """Sparse (4M, V + 3U): rows 2m, 2m+1 the left/right card vertices of centre point m,
-    rows 2M + 2m, 2M + 2m + 1 its tangent (twice)."""
+    """Sparse (3M, V + 3U): row m the centre point m (barycentric mix of 3 head vertices plus
+    its offset in the frame), row M + m its half-width vector, row 2M + m its tangent."""
     from scipy import sparse
 
     m = len(weights)
     frame_columns = num_vertices + 3 * frame_of[:, None] + np.arange(3)[None]  # (M, 3)
-    rows, cols, vals = [], [], []
-    for edge, sign in ((0, -1.0), (1, 1.0)):
-        r = 2 * np.arange(m) + edge
-        rows += [np.repeat(r, 3), np.repeat(r, 3)]
-        cols += [corners.reshape(-1), frame_columns.reshape(-1)]
-        vals += [weights.reshape(-1), (offsets + sign * sides).reshape(-1)]
-        rows.append(np.repeat(2 * m + r, 3))
-        cols.append(frame_columns.reshape(-1))
-        vals.append(tangents.reshape(-1))
+    r = np.repeat(np.arange(m), 3)
+    rows = [r, r, m + r, 2 * m + r]
+    cols = [corners.reshape(-1)] + [frame_columns.reshape(-1)] * 3
+    vals = [weights.reshape(-1), offsets.reshape(-1), sides.reshape(-1), tangents.reshape(-1)]
     matrix = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(4 * m, num_vertices + 3 * num_frames), dtype=np.float32)
+        shape=(3 * m, num_vertices + 3 * num_frames), dtype=np.float32)
     matrix.sum_duplicates()
     return matrix
 

@@ -1,5 +1,6 @@
-"""Facial hair: eyebrows, eyelashes and beards, each card bound rigidly to its root's triangle so
-brows ride on ``browInnerUp``, lashes close with ``eyeBlink*`` and the beard follows ``jawOpen``.
+"""Facial hair: eyebrows and eyelashes bound rigidly to their root's triangle (brows ride on
+``browInnerUp``, lashes swing shut with ``eyeBlink*``); beard points bound to the skin under
+each of them, so the beard follows ``jawOpen`` without sinking into the neck.
 
 Shapes are described in front-view coordinates relative to the eyes and mouth of the rest head
 and projected onto the skin.
@@ -21,8 +22,8 @@ CHIN_BELOW_EYES = 0.118
 #: Beard regions and their (length cm at beard_length 0, at 1), cards at density 1.
 BEARD_STYLES = {
     "none": None, "stubble": None,
-    "short beard": (("full",), (0.4, 1.6), 2600),
-    "full beard": (("full",), (2.0, 9.0), 2600),
+    "short beard": (("full",), (0.4, 1.6), 2000),
+    "full beard": (("full",), (2.0, 9.0), 1800),
     "goatee": (("goatee", "moustache"), (0.8, 4.0), 1100),
     "moustache": (("moustache",), (0.6, 1.8), 700),
 }
@@ -204,4 +205,4 @@ def grow_beard(head: HeadShape, settings: HairSettings, rng: np.random.Generator
         ref=np.repeat(normal[:, None], k, 1),
         colours=strand_colours(settings, count, rng, darker=0.1, grey_scale=1.3),
         shade=rng.uniform(0.6, 1.0, count), column=np.full(count, ATLAS_COLUMNS.index("fine")),
-        root_triangles=tris, root_weights=weights, rigid=True)
+        root_triangles=tris, root_weights=weights, rigid=False)

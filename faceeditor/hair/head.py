@@ -62,28 +62,36 @@ class HeadShape:
         return np.unique(self.faces[self.skin])
 
     @cached_property
-    def _skin_tree(self):
-        from scipy.spatial import cKDTree
-
-        return cKDTree(self.vertices[self.skin_vertex_ids])
-
-    @cached_property
     def _centroid_tree(self):
         from scipy.spatial import cKDTree
 
         return cKDTree(self.vertices[self.faces[self.skin]].mean(1))
 
     def push_out(self, points: np.ndarray, clearance) -> np.ndarray:
-        """``points`` ((..., 3)) moved along the nearest skin vertex's normal until they are at
-        least ``clearance`` (metres, scalar or broadcastable to (...)) above it."""
+        """``points`` ((..., 3)) moved along the face normal of their nearest skin triangle
+        until they are at least ``clearance`` (metres, scalar or broadcastable to (...)) above
+        its plane; points already higher stay."""
         flat = points.reshape(-1, 3)
-        _, nearest = self._skin_tree.query(flat)
-        ids = self.skin_vertex_ids[nearest]
-        normal = self.normals[ids]
-        height = ((flat - self.vertices[ids]) * normal).sum(-1)
+        triangles, weights = self.nearest_surface(flat)
+        corners = self.vertices[self.faces[triangles]]
+        nearest = np.einsum("nk,nkd->nd", weights, corners)
+        normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        normal /= np.maximum(np.linalg.norm(normal, axis=-1, keepdims=True), 1e-20)
+        height = ((flat - nearest) * normal).sum(-1)
         need = np.broadcast_to(np.asarray(clearance, np.float64), points.shape[:-1]).reshape(-1)
         lift = np.maximum(need - height, 0.0)
         return (flat + lift[:, None] * normal).reshape(points.shape)
+
+    def signed_distance(self, points: np.ndarray) -> np.ndarray:
+        """(N,) distance of ``points`` ((N, 3)) to the skin, negative inside (by the face
+        normal of the nearest triangle)."""
+        triangles, weights = self.nearest_surface(points)
+        corners = self.vertices[self.faces[triangles]]
+        nearest = np.einsum("nk,nkd->nd", weights, corners)
+        normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        normal /= np.maximum(np.linalg.norm(normal, axis=-1, keepdims=True), 1e-20)
+        offset = points - nearest
+        return np.linalg.norm(offset, axis=-1) * np.sign((offset * normal).sum(-1))
 
     def nearest_surface(self, points: np.ndarray, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
         """(triangle (N,), barycentric weights (N, 3)) of the nearest skin point to each of

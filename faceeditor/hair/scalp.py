@@ -90,6 +90,8 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
         points = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count), wavelength,
                           smoothstep(0.35, 0.8, curl), rng)
         points = head.push_out(points, clearance[:, None])
+    for _ in range(2):  # pushing out of one triangle can land under its neighbour in creases
+        points = head.push_out(points, clearance[:, None])
     width = style["width_mm"] / 1000.0 * rng.uniform(0.8, 1.2, count)
     taper = 1.0 - 0.45 * np.linspace(0, 1, points.shape[1])
     column = np.where(layer < 0.45, ATLAS_COLUMNS.index("dense"), ATLAS_COLUMNS.index("sparse"))

@@ -54,6 +54,11 @@ class HairPass:
         self._texture: moderngl.Texture | None = None
         self._draws: list[tuple[str, moderngl.VertexArray, list]] = []
 
+    @property
+    def meshes(self) -> list:
+        """The ``HairMesh`` layers drawn."""
+        return list(self._meshes)
+
     def set_meshes(self, meshes) -> None:
         """Draw these ``HairMesh`` layers from now on (an empty list draws nothing)."""
         self._meshes = list(meshes)
