@@ -16,7 +16,7 @@ import numpy as np
 
 from faceeditor.render.camera import Camera
 from faceeditor.render.geometry import ATTRIBUTE_FORMATS
-from faceeditor.render.program import set_uniform
+from faceeditor.render.program import set_uniform, write_matrix
 
 #: Linear RGB and mix factor of each layer, drawn in this order.
 LAYER_COLOURS = {
@@ -35,9 +35,12 @@ class _Layer:
 
 
 class HighlightPass:
-    """Layers of highlighted triangles (``set_faces(layer, faces)``), drawn after the face."""
+    """Layers of highlighted triangles (``set_faces(layer, faces)``), drawn after the face by
+    ``renderer`` (``OffscreenRenderer.add_pass``: it calls ``draw(ctx, camera, aspect,
+    lighting)`` with the face program's camera uniforms already set)."""
 
-    def __init__(self) -> None:
+    def __init__(self, renderer) -> None:
+        self.renderer = renderer
         self._layers: dict[str, _Layer] = {}
         self._stale: list[_Layer] = []  # replaced layers whose GPU objects await a context
 
@@ -60,13 +63,17 @@ class HighlightPass:
         found = self._layers.get(layer)
         return found.faces if found is not None else np.zeros(0, np.int64)
 
-    def draw(self, renderer, camera: Camera, aspect: float) -> None:
+    def draw(self, ctx: moderngl.Context, camera: Camera, aspect: float, lighting=None) -> None:
         """Draw every layer into the bound framebuffer (the renderer's context is current)."""
         self._release_stale()
+        renderer = self.renderer
         geometry = renderer.geometry
-        if geometry is None:
+        if geometry is None or not any(len(layer.faces) for layer in self._layers.values()):
             return
-        ctx, program = renderer.ctx, renderer.program
+        program = renderer.program
+        write_matrix(program, "u_view", camera.view_matrix())
+        write_matrix(program, "u_projection", camera.projection_matrix(aspect))
+        ctx.enable_only(moderngl.DEPTH_TEST)
         ctx.depth_func = "<="
         try:
             for name, colour in LAYER_COLOURS.items():

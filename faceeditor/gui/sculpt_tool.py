@@ -38,7 +38,7 @@ class SculptTool(QObject):
         self.window = window
         self.active = False
         self.session: SculptSession | None = None
-        self.highlight = HighlightPass()
+        self.highlight: HighlightPass | None = None  # made with the viewport's renderer
         self.hover_region: str | None = None
         self.last_moved: list[str] = []  # sliders the last drag moved (spec order)
         self._cursor = None  # (x, y) of the last drag event
@@ -205,14 +205,18 @@ class SculptTool(QObject):
         return region
 
     # ----------------------------------------------------------------- drawing
-    def _attach_pass(self) -> None:
+    def _attach_pass(self) -> HighlightPass | None:
         renderer = self.viewport.renderer
-        if renderer is not None and self.highlight not in renderer.passes:
-            renderer.passes.append(self.highlight)
+        if renderer is None:
+            return None  # not shown yet: nothing to highlight on
+        if self.highlight is None or self.highlight.renderer is not renderer:
+            self.highlight = HighlightPass(renderer)
+            renderer.add_pass(self.highlight)
+        return self.highlight
 
     def _set_layer(self, layer: str, faces) -> None:
-        self._attach_pass()
-        if self.highlight.set_faces(layer, faces):
+        highlight = self._attach_pass()
+        if highlight is not None and highlight.set_faces(layer, faces):
             self.viewport.invalidate()
 
     def _show_pins(self) -> None:

@@ -71,9 +71,6 @@ class OffscreenRenderer:
         self._owns_albedo_map = True  # False for a texture given to set_albedo_texture
         self._closed = False
         self.wireframe = False  # draw the triangle edges over the surface
-        #: extra passes drawn after the surface with the same camera and lights: objects with
-        #: ``draw(renderer, camera, aspect)``, called with the context current (the caller's)
-        self.passes: list = []
         self._uploaded_mesh: FaceMesh | None = None
         #: Extra passes drawn after the skin with the same camera and lights (e.g. the hair
         #: pass): objects with ``draw(ctx, camera, aspect, lighting)`` and ``release()``.
@@ -172,8 +169,6 @@ class OffscreenRenderer:
             finally:
                 self.ctx.wireframe = False
                 self.ctx.polygon_offset = (0.0, 0.0)
-        for extra in self.passes:
-            extra.draw(self, camera, aspect)
 
     def set_albedo_map(self, image: np.ndarray | None) -> None:
         """Colour every part from an (H, W, 3) uint8 sRGB texture (top row first; UV origin bottom
