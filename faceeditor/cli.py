@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--view", choices=("front", "three-quarter", "profile"), default="front")
     render.add_argument("--size", type=int, default=512, help="image edge in pixels (default 512)")
     render.add_argument("--force", action="store_true", help="overwrite an existing file")
+    render.add_argument("--no-hair", action="store_true",
+                        help="leave out hair, eyebrows, eyelashes and beard")
     render.add_argument("-o", "--output", type=Path, required=True, help="output .png file")
 
     from faceeditor.text.command import add_edit_arguments
@@ -222,7 +224,12 @@ def command_render(args: argparse.Namespace) -> int:
         with OffscreenRenderer(args.size, args.size) as renderer:
             if albedo is not None:
                 renderer.set_albedo_map(albedo)
-            image = renderer.render(model.evaluate(params), args.view)
+            mesh = model.evaluate(params)
+            if not args.no_hair:
+                from faceeditor.render.hair_pass import add_hair_pass
+
+                add_hair_pass(renderer, model, params, mesh)
+            image = renderer.render(mesh, args.view)
     except RenderError as error:
         raise CommandFailed(f"cannot render: {error}") from error
     save_png(output, image)
