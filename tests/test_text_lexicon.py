@@ -153,3 +153,15 @@ def test_a_broken_packaged_file_raises_one_line(tmp_path):
     wrong.write_text('[shape.x]\nphrases = "nose"\n')
     with pytest.raises(lexicon.LexiconError, match="must be a list of words"):
         lexicon.load([wrong], user=None)
+
+
+def test_info_names_the_lexicon_files_and_the_users_file(tmp_path, monkeypatch, restore_lexicon):
+    from faceeditor.text.factory import text_engine_summary
+
+    user = tmp_path / "mine.toml"
+    user.write_text("[shape.x\n")
+    monkeypatch.setenv("FACEEDITOR_LEXICON", str(user))
+    lexicon.reload()
+    summary = text_engine_summary()
+    assert "lexicon.toml" in summary and "describe.toml" in summary
+    assert f"lexicon problem: {user}: not a valid lexicon file" in summary

@@ -45,6 +45,7 @@ def run_edit(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
     from faceeditor.project import Project, load_project, save_project
     from faceeditor.text.clip import ClipError
     from faceeditor.text.factory import create_engine
+    from faceeditor.text.report import word_effects
 
     if args.strength < 0 or args.strength != args.strength:
         raise EditCommandError(f"--strength must be a number >= 0, got {args.strength}")
@@ -75,6 +76,9 @@ def run_edit(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
     else:
         for name, delta in sorted(result.changed.items(), key=lambda kv: -abs(kv[1])):
             stdout.write(f"{name:28s} {delta:+.3f}\n")
+        for effect in word_effects(result):
+            moved = ", ".join(f"{name} {delta:+.2f}" for name, delta in effect.moved)
+            stdout.write(f"{effect.words!r} -> {effect.meaning}: {moved or 'no change'}\n")
         stdout.write(result.message() + "\n")
     return 0
 

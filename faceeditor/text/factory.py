@@ -111,7 +111,16 @@ def text_engine_summary() -> str:
         clip = f"off: not installed ({error.name})"
     else:
         clip = f"{ref.model_name} from {ref.path}"
-    return f"text edits: {words} (offline)\nCLIP: {clip}"
+    from faceeditor.text import lexicon  # noqa: PLC0415
+
+    loaded = lexicon.LEXICON
+    user = lexicon.user_lexicon_path()
+    files = ", ".join(path.name for path in loaded.files)
+    mine = (f"; your words: {user}" if user is not None and user in loaded.files
+            else f"; add your own words in {user}" if user is not None else "")
+    problems = "".join(f"\nlexicon problem: {problem}" for problem in loaded.problems)
+    return (f"text edits: {words} (offline)\nlexicon: {len(loaded.concepts)} concepts, "
+            f"{len(loaded.phrases)} phrases from {files}{mine}{problems}\nCLIP: {clip}")
 
 
 #: what the GUI and CLI say when a research backend has no CLIP checkpoint
