@@ -30,6 +30,7 @@ from faceeditor.gui.menus import SHORTCUTS_HELP, ScreenshotSizeDialog, build_men
 from faceeditor.gui.panel import ParameterPanel
 from faceeditor.gui.perf import FrameTimePlot
 from faceeditor.gui.prompt_panel import PromptPanel
+from faceeditor.text import lexicon
 from faceeditor.gui.research import ResearchModelsMixin
 from faceeditor.gui.sculpt_tool import install_sculpt
 from faceeditor.gui.viewport import Viewport
@@ -101,6 +102,8 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
         self.notifications = NotificationArea()
         self.statusBar().addWidget(self.notifications, 1)
         self.viewport.albedoUnavailable.connect(self.notifications.error)
+        for problem in lexicon.LEXICON.problems:  # the user's own lexicon file (skipped)
+            self.notifications.error(problem)
         self.model_hint = QLabel()
         self.model_hint.setStyleSheet("color: palette(mid); padding-right: 6px;")
         self._show_model_hint(f"{model.model_id} v{model.version}")
