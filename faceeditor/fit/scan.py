@@ -33,6 +33,7 @@ UNIT_SCALE = {"mm": 0.001, "cm": 0.01, "m": 1.0}
 MODEL_POINTS = 900
 SCAN_SAMPLES = 12000
 ROUNDS = 6
+REALIGN = 3
 #: Trimmed ICP keeps this fraction of the nearest pairs.
 KEEP = 0.7
 IDENTITY_PRIOR = 0.1
@@ -93,18 +94,17 @@ def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray,
     transform[:3, :3] = rotation
     moved = scan @ rotation.T
     # start: centres and sizes matched
-    size = np.linalg.norm(model_points.std(0)) / max(np.linalg.norm(moved.std(0)), 1e-9)
-    transform[:3, :3] *= size
+    size = 1.0  # the units give the size
     transform[:3, 3] = model_points.mean(0) - size * moved.mean(0)
     cost = np.inf
     for _ in range(iterations):
         current = scan @ transform[:3, :3].T + transform[:3, 3]
         index, distance = nearest(model_points, current)
         keep = distance <= np.quantile(distance, KEEP)
-        scale, rot, shift = similarity(scan[index[keep]], model_points[keep])
+        _, rot, _ = similarity(scan[index[keep]], model_points[keep])
         transform = np.eye(4)
-        transform[:3, :3] = scale * rot
-        transform[:3, 3] = shift
+        transform[:3, :3] = rot  # rigid: the units give the size, the shape sliders the rest
+        transform[:3, 3] = model_points[keep].mean(0) - rot @ scan[index[keep]].mean(0)
         cost = float(np.median(distance[keep]))
     return transform, cost
 
@@ -123,6 +123,7 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
              progress: Progress | None = None) -> tuple[dict[str, float], np.ndarray, dict]:
     """Fit a scan. Returns (params, (4, 4) scan -> model transform, stats)."""
     report = progress or (lambda fraction, text: None)
+    scan = referenced_only(scan)
     unit = options.units or detect_units(scan.vertices)
     metres = scan.vertices * UNIT_SCALE[unit]
     rng = np.random.default_rng(0)
@@ -165,7 +166,7 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
         targets = (model_points + n * along) * MM
         vector = problem.solve(vector, targets, weights, prior_weight=0.0,
                                mean_weight=IDENTITY_PRIOR, iterations=8)
-        if round_index % 3 == 2:  # re-align now and then (rigid only: shape carries size)
+        if round_index % REALIGN == REALIGN - 1:  # re-align now and then (rigid)
             model_points = problem.positions(vector) / MM
             index, distance = nearest(model_points, aligned)
             keep = distance <= np.quantile(distance, KEEP)
@@ -177,7 +178,8 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
     aligned = metres @ transform[:3, :3].T + transform[:3, 3]
     fitted = model.evaluate(vector)
     face = face_vertices(fitted)
-    _, distance = nearest(np.asarray(fitted.vertices, np.float64)[face], aligned)
+    distance = surface_distance(np.asarray(fitted.vertices, np.float64)[face], aligned,
+                                scan.faces)
     stats = {"units_detected": 0.0 if options.units else 1.0,
              "face_median_mm": float(np.median(distance) * MM),
              "face_mean_mm": float(distance.mean() * MM)}
@@ -188,6 +190,31 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
     log.info("scan fit (%s): face median %.2f mm", unit, stats["face_median_mm"])
     transform[:3, :3] *= UNIT_SCALE[unit]  # from the file's units
     return params, transform, stats
+
+
+def referenced_only(scan: ScanMesh) -> ScanMesh:
+    """The scan without vertices that no triangle uses (stray points, loose markers)."""
+    used = np.unique(scan.faces)
+    if len(used) == len(scan.vertices):
+        return scan
+    remap = np.full(len(scan.vertices), -1, np.int64)
+    remap[used] = np.arange(len(used))
+    return ScanMesh(scan.vertices[used], remap[scan.faces])
+
+
+def surface_distance(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(N,) distance of each point to the nearest point of the mesh surface (triangles near
+    the points only, so a big scan stays quick)."""
+    from faceeditor.model.surface import closest_points
+
+    lo, hi = points.min(0) - 0.02, points.max(0) + 0.02
+    centres = vertices[faces].mean(1)
+    near = np.flatnonzero(((centres >= lo) & (centres <= hi)).all(1))
+    if len(near) > 40000:
+        near = near[np.linspace(0, len(near) - 1, 40000).astype(int)]
+    if not len(near):
+        return np.full(len(points), np.inf)
+    return closest_points(points, vertices, faces, candidates=near)[2]
 
 
 def scan_normals(scan: ScanMesh, vertices: np.ndarray) -> np.ndarray:
