@@ -53,7 +53,7 @@ def wait_for_frame(app, viewport, timeout_s: float = 5.0) -> None:
                                f"(presented {viewport.frames_presented}, waiting for {target})")
 
 
-def measure_frames(frames: int, adaptive: bool) -> list[str]:
+def measure_frames(frames: int, adaptive: bool, hair: str | None = None) -> list[str]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -73,6 +73,9 @@ def measure_frames(frames: int, adaptive: bool) -> list[str]:
     window.resize(1280, 800)
     window.show()
     window.viewport.adaptive_resolution = adaptive
+    if hair is not None:  # the default head has a short crop; try the heaviest style too
+        spec = model.spec["hair_style"]
+        window.state.set_value("hair_style", spec.choice_value(hair))
     for _ in range(5):
         wait_for_frame(app, window.viewport)
         window.viewport.update()
@@ -101,6 +104,7 @@ def measure_frames(frames: int, adaptive: bool) -> list[str]:
     window._saved_vector = window.state.vector
     window.close()
     label = f"adaptive (ended at scale {scale:g})" if adaptive else "always full size"
+    label += f", with {hair} hair" if hair else ", default hair (short crop)"
     rows = [summary(f"redraw, no change, {label}", redraw),
             summary(f"slider change -> frame presented, {label}", change)]
     if adaptive:
@@ -131,9 +135,10 @@ def main() -> int:
     reexec_under_xvfb()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rows = []
-    for adaptive in (True, False):
-        new_rows, size = measure_frames(args.frames, adaptive)
-        rows += new_rows
+    for adaptive, hair in ((True, None), (False, None), (True, "long wavy"),
+                           (False, "long wavy")):
+        new_rows, size = measure_frames(args.frames, adaptive, hair)
+        rows += new_rows if hair is None or not adaptive else new_rows[1:]
     rows += measure_startup(args.startup_runs)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"GUI responsiveness, window 1280x800 (viewport {size}), {os.cpu_count()} CPUs, "

@@ -61,9 +61,9 @@ def glbs(model, params, textures, tmp_path_factory):
     paths["baked_jpeg"] = folder / "baked_jpeg.glb"
     export_head(model, params, paths["baked_jpeg"],
                 ExportOptions(texture_size=TEXTURE_SIZE, bake_expression=True,
-                              image_format="jpeg"), textures)
+                              image_format="jpeg", hair=False), textures)
     paths["untextured"] = folder / "untextured.glb"
-    export_head(model, params, paths["untextured"], ExportOptions(), None)
+    export_head(model, params, paths["untextured"], ExportOptions(hair=False), None)
     return paths
 
 

@@ -296,3 +296,31 @@ def test_obj_bundle_writes_hair_beside_the_head(model, tmp_path):
     none = ExportOptions(format="obj", texture_size=1024, hair=False)
     assert not [p for p in export_head(model, params, tmp_path / "b.obj", none, None)
                 if "hair" in p.name]
+
+
+def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, tmp_path):
+    """Writes hair_seeds.png (20 sampled people, front view) to look at; every head but a bald
+    or receding one has hair over most of the crown, every head has brows."""
+    from faceeditor.render import OffscreenRenderer, contact_sheet, save_png
+    from faceeditor.render.hair_pass import HairPass
+
+    images, labels = [], []
+    with OffscreenRenderer(72, 72, samples=0) as renderer:
+        hair = HairPass()
+        renderer.add_pass(hair)
+        for seed in range(20):
+            params = sample(model, seed)
+            mesh = model.evaluate(params)
+            bare = renderer.render(mesh, "front")
+            hair.set_meshes(hair_for(model, params).evaluate(mesh))
+            image = renderer.render(mesh, "front")
+            hair.set_meshes([])
+            images.append(image)
+            settings = HairSettings.of(params)
+            labels.append(f"{seed} {settings.style}")
+            changed = np.abs(image.astype(int) - bare).sum(-1) > 30
+            crown, brows = changed[2:16, 22:50], changed[26:34, 18:54]
+            least = {"bald": 0.0, "receding": 0.05}.get(settings.style, 0.3)
+            assert crown.mean() >= least, (seed, settings.style)
+            assert brows.any(), seed
+    save_png(tmp_path / "hair_seeds.png", contact_sheet(images, 5, labels))
