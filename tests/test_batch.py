@@ -309,3 +309,15 @@ def test_ray_engine_without_ray_is_a_one_line_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(BatchConfigError, match=r"pip install 'faceeditor\[scale\]'"):
         run_batch(dataclasses.replace(config(tmp_path), engine="ray"))
+
+
+def test_a_run_stops_when_every_item_fails(tmp_path, monkeypatch):
+    from faceeditor.batch import item
+
+    def full_disk(self, index):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(item.ItemMaker, "make", full_disk)
+    summary = run_batch(config(tmp_path / "out", count=30), progress_stream=open(os.devnull, "w"))
+    assert summary.made == 0 and len(summary.failures) == 10
+    assert "stopped: the last 10 items failed" in summary.text()

@@ -3,9 +3,9 @@
 ``ItemRenderer(size)`` owns one headless OpenGL context for a worker's lifetime. ``render``
 poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (drawn
 twice, over black and over white, which gives each pixel's exact coverage for compositing the
-procedural background), and from one extra label pass (``shaders/labels.*.glsl``, float32
-targets, no multisampling) the segmentation, depth, view-space normals and the triangle seen
-in each pixel.
+procedural background), and from one extra label pass (the skin's vertex shader and
+``shaders/labels.frag.glsl``, float32 targets, no multisampling) the segmentation, depth,
+view-space normals and the triangle seen in each pixel.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from faceeditor.render.camera import Camera
 from faceeditor.render.errors import ShaderError
 from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.offscreen import OffscreenRenderer
-from faceeditor.render.program import set_uniform, write_matrix
+from faceeditor.render.program import read_shader_source, write_matrix
 from faceeditor.render.shading import apply_shading
 
 #: Segmentation classes (pixel value = index).
@@ -39,7 +39,7 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 PART_CLASSES = {"skin": "skin", "eyes": "eyes", "tongue": "mouth_interior", "teeth": "teeth",
                 "mouth_cavity": "mouth_interior"}
 DEPTH_SCALE = 1e-4   # metres per unit of the 16-bit depth PNG (0.1 mm; 6.5 m at most)
-ALBEDO_SIZE = 1024
+ALBEDO_SIZE = 1024  # skin texture behind renders up to 512 px; 512 for smaller ones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,19 +70,24 @@ class RenderedItem:
     background_kind: str
 
 
-def posed(mesh: FaceMesh, rotation: np.ndarray) -> tuple[FaceMesh, np.ndarray]:
-    """``mesh`` rotated by (3, 3) ``rotation`` about its bounding-box centre; and that centre."""
+def pivot_of(mesh: FaceMesh) -> np.ndarray:
+    """(3,) the point heads turn about: the centre of the mesh's bounding box."""
     vertices = to_numpy(mesh.vertices, np.float64)
-    pivot = (vertices.min(0) + vertices.max(0)) / 2.0
-    turned = (vertices - pivot) @ rotation.T + pivot
+    return (vertices.min(0) + vertices.max(0)) / 2.0
+
+
+def posed(mesh: FaceMesh, rotation: np.ndarray, pivot: np.ndarray) -> FaceMesh:
+    """``mesh`` rotated by (3, 3) ``rotation`` about ``pivot``."""
+    turned = (to_numpy(mesh.vertices, np.float64) - pivot) @ rotation.T + pivot
     normals = to_numpy(mesh.normals, np.float64) @ rotation.T
     return dataclasses.replace(mesh, vertices=turned.astype(np.float32),
-                               normals=normals.astype(np.float32)), pivot
+                               normals=normals.astype(np.float32))
 
 
-def scene_camera(scene: Scene, vertices: np.ndarray) -> Camera:
-    """The front view framing ``vertices`` with the scene's field of view, margin and shift."""
-    framed = Camera.framing("front", vertices, fov_y=scene.fov_y, margin=scene.margin)
+def scene_camera(scene: Scene, points: np.ndarray) -> Camera:
+    """The front view framing ``points`` (N, 3) with the scene's field of view, margin and
+    shift."""
+    framed = Camera.framing("front", points, fov_y=scene.fov_y, margin=scene.margin)
     distance = float(np.linalg.norm(np.subtract(framed.eye, framed.target)))
     height = 2.0 * distance * math.tan(math.radians(scene.fov_y) / 2.0)
     offset = np.array([scene.shift[0], scene.shift[1], 0.0]) * height
@@ -116,11 +121,14 @@ class LabelPass:
 
     def __init__(self, ctx: moderngl.Context, size: int):
         self.ctx, self.size = ctx, int(size)
-        folder = resources.files(__package__).joinpath("shaders")
+        # the skin's own vertex shader, so labels follow the same surface
+        defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
+                   "LIGHT_COUNT": 3}
+        fragment = resources.files(__package__).joinpath("shaders", "labels.frag.glsl")
         try:
             self.program = ctx.program(
-                vertex_shader=folder.joinpath("labels.vert.glsl").read_text(encoding="utf-8"),
-                fragment_shader=folder.joinpath("labels.frag.glsl").read_text(encoding="utf-8"))
+                vertex_shader=read_shader_source("face.vert.glsl", defines),
+                fragment_shader=fragment.read_text(encoding="utf-8"))
         except moderngl.Error as error:
             raise ShaderError(f"label shaders failed to build: {error}") from error
         shape = (self.size, self.size)
@@ -180,9 +188,16 @@ class ItemRenderer:
         layers = load_layers()
         self.region_masks = {name: layers.mask(name) >= 0.5 for name in ("lips", "brows")}
 
-    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None) -> RenderedItem:
-        mesh, pivot = posed(mesh, scene.pose.rotation)
-        camera = scene_camera(scene, to_numpy(mesh.vertices))
+    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None,
+               frame: np.ndarray | None = None) -> RenderedItem:
+        """Draw ``mesh`` (unposed) as ``scene`` says, framing the (N, 3) points ``frame`` (on
+        the unposed mesh; default: every vertex)."""
+        pivot = pivot_of(mesh)
+        rotation = scene.pose.rotation
+        mesh = posed(mesh, rotation, pivot)
+        points = to_numpy(mesh.vertices, np.float64) if frame is None else \
+            (np.asarray(frame, np.float64) - pivot) @ rotation.T + pivot
+        camera = scene_camera(scene, points)
         renderer = self.renderer
         with renderer.ctx:
             apply_shading(renderer.program, lighting=scene_lighting(scene))

@@ -84,6 +84,7 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
         self.setCentralWidget(self.viewport_container)
         self.prompt_panel = PromptPanel(PromptSession(TextEditEngine(model), self.state,
                                                       live=True))
+        self.prompt_panel.newHeadRequested.connect(self.new_from_description)
         self.prompt_dock = self._dock("Text prompt", self.prompt_panel,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel = ParameterPanel(self.state)

@@ -17,6 +17,8 @@ def build_menus(window) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     add(file_menu, "&New", window.new_face, QKeySequence.StandardKey.New)
+    add(file_menu, "New Head from &Description…", lambda: window.new_from_description(
+        window.prompt_panel.prompt.text()), tip="Describe a person; pick one of four heads")
     add(file_menu, "&Open…", window.open_dialog, QKeySequence.StandardKey.Open)
     window.recent_menu = file_menu.addMenu("Open &Recent")
     file_menu.addSeparator()

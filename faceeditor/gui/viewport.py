@@ -33,6 +33,8 @@ from faceeditor.model.mesh import FaceMesh
 from faceeditor.render.camera import OrbitCamera
 from faceeditor.render.errors import RenderError
 from faceeditor.render.framebuffer import OffscreenTarget
+from faceeditor.hair import hair_for
+from faceeditor.render.hair_pass import HairPass
 from faceeditor.render.offscreen import OffscreenRenderer
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
@@ -102,6 +104,8 @@ class Viewport(QOpenGLWindow):
         self.ctx: moderngl.Context | None = None
         self._mesh: FaceMesh | None = None
         self._mesh_dirty = True
+        self.hair: HairPass | None = None  # hair, brows, lashes, beard (embedded model only)
+        self._hair_mesh: FaceMesh | None = None  # the head the hair pass was fitted to
         self.use_albedo = True  # colour from faceeditor.albedo's GPU generator when available
         self._albedo_drawer = None  # faceeditor.albedo.gpu.GpuAlbedo on this context
         self._albedo_texture: moderngl.Texture | None = None
@@ -150,6 +154,7 @@ class Viewport(QOpenGLWindow):
         self.invalidate()
 
     def _on_values_changed(self, names: frozenset[str]) -> None:
+        self._hair_mesh = None
         geometry = [self.state.is_geometry(name) for name in names]
         if any(geometry):
             self._mesh_dirty = True
@@ -233,6 +238,8 @@ class Viewport(QOpenGLWindow):
     def initializeGL(self) -> None:
         self.ctx = moderngl.create_context()
         self.renderer = OffscreenRenderer(1, 1, samples=0, ctx=self.ctx)
+        self.hair = HairPass()
+        self.renderer.add_pass(self.hair)
         self._apply_settings()
         log.info("viewport OpenGL: %s", self.ctx.info.get("GL_RENDERER"))
 
@@ -253,6 +260,7 @@ class Viewport(QOpenGLWindow):
         camera, background = self.orbit.camera(), self.settings.background
         width, height = framebuffer.viewport[2:]
         self._interactive_frame = not self._still
+        self._update_hair(mesh)
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
             self.renderer.draw_into(target.draw, mesh, camera, background)
@@ -275,6 +283,21 @@ class Viewport(QOpenGLWindow):
             self.renderer.draw_into(framebuffer, mesh, camera, background)
         if self.refine_when_idle:
             self._refine_timer.start()
+
+    def _update_hair(self, mesh: FaceMesh) -> None:
+        """Fit the hair to ``mesh``; alpha-tested only while interacting, soft when still."""
+        if self.hair is None:
+            return
+        self.hair.still = not self._interactive_frame
+        if mesh is self._hair_mesh:
+            return
+        self._hair_mesh = mesh
+        if self.backend is not None:  # other topologies have no hair binding
+            self.hair.set_meshes([])
+            return
+        model = self.state.model
+        params = self.state.values()
+        self.hair.set_meshes(hair_for(model, params).evaluate(mesh))
 
     def _adapt_scale(self, milliseconds: float) -> None:
         """Three interactive frames over budget: draw smaller; ten well under: draw larger."""
@@ -430,6 +453,10 @@ class Viewport(QOpenGLWindow):
                     renderer.set_albedo_map(self.backend.evaluate_albedo(self.state.vector))
                 elif self._albedo_texture is not None:
                     renderer.set_albedo_texture(self._albedo_texture)
+                if self.hair is not None and self.hair.meshes:
+                    hair = HairPass()
+                    renderer.add_pass(hair)
+                    hair.set_meshes(self.hair.meshes)
                 # same camera; the projection takes the image's aspect, the vertical framing stays
                 return renderer.render(self.current_mesh(), self.orbit.camera(),
                                        self.settings.background)
@@ -523,5 +550,6 @@ class Viewport(QOpenGLWindow):
             finally:
                 self.doneCurrent()
             self.renderer = None
+            self.hair = None
         self._turntable.stop()
         self._refine_timer.stop()
