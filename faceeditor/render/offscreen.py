@@ -20,7 +20,13 @@ from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.passes import FrameInfo, RenderPass
 from faceeditor.render.program import load_program, set_uniform, write_matrix
 from faceeditor.render.quality import Quality, quality_level
-from faceeditor.render.shading import VIEW_MODES, StudioLighting, apply_shading
+from faceeditor.render.shading import (
+    PART_MATERIALS,
+    VIEW_MODES,
+    PartMaterial,
+    StudioLighting,
+    apply_shading,
+)
 from faceeditor.render.shadow import OcclusionBaker, ShadowMap
 from faceeditor.render.smooth import SmoothSurface, SurfaceCache
 from faceeditor.render.textures import ShadingTextures
@@ -90,6 +96,7 @@ class OffscreenRenderer:
         self.wireframe = False  # draw the triangle edges over the surface
         self.extra_passes: list[RenderPass] = []
         self.lighting = lighting if lighting is not None else StudioLighting()
+        self.materials = dict(PART_MATERIALS)
         self._surfaces = SurfaceCache(occlusion=self._bake_occlusion)
         self._baker: OcclusionBaker | None = None
         self._shadow: ShadowMap | None = None
@@ -101,7 +108,7 @@ class OffscreenRenderer:
                 self.target = OffscreenTarget(self.ctx, self.width, self.height, samples)
                 self.program = load_program(self.ctx, PROGRAM_NAME, defines)
                 self.textures = ShadingTextures(self.ctx, self.program)
-                apply_shading(self.program, lighting=self.lighting)
+                apply_shading(self.program, materials=self.materials, lighting=self.lighting)
                 set_uniform(self.program, "u_use_albedo_map", False)
                 set_uniform(self.program, "u_albedo_map", 0)
         except Exception:
@@ -182,7 +189,14 @@ class OffscreenRenderer:
         self._check_open()
         self.lighting = lighting
         with self._current():
-            apply_shading(self.program, lighting=lighting)
+            apply_shading(self.program, materials=self.materials, lighting=lighting)
+
+    def set_materials(self, materials: dict[str, PartMaterial]) -> None:
+        """Shade each part with ``materials`` (default ``shading.PART_MATERIALS``)."""
+        self._check_open()
+        self.materials = dict(materials)
+        with self._current():
+            apply_shading(self.program, materials=self.materials, lighting=self.lighting)
 
     def set_detail_maps(self, normal: np.ndarray | None, material: np.ndarray | None) -> None:
         """Shade with a tangent-space ``normal`` map (S, S, 3) uint8 and a ``material`` map
