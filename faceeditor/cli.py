@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     from faceeditor.text.command import add_edit_arguments
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
+
+    from faceeditor.fit.command import add_fit_arguments
+
+    add_fit_arguments(commands.add_parser(
+        "fit", help="make a head from a photo or a 3D scan (writes a .face project)"))
+
+    from faceeditor.batch.cli import add_batch_arguments
+
+    add_batch_arguments(commands.add_parser(
+        "batch", help="make many heads, or a labelled synthetic face dataset"))
     return parser
 
 
@@ -250,6 +260,14 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "fit":
+            from faceeditor.fit.command import run_fit
+
+            return run_fit(args)
+        if args.command == "batch":
+            from faceeditor.batch.cli import command_batch
+
+            return command_batch(args)
         if args.command == "info":
             return command_summary()
         return command_gui(args.open_project, args.exit_after_first_frame)
