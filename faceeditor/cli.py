@@ -88,11 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--lighting", default="studio",
                         help="lighting preset: studio, 'soft daylight', rim or flat")
     render.add_argument("--force", action="store_true", help="overwrite an existing file")
+    render.add_argument("--no-hair", action="store_true",
+                        help="leave out hair, eyebrows, eyelashes and beard")
     render.add_argument("-o", "--output", type=Path, required=True, help="output .png file")
 
     from faceeditor.text.command import add_edit_arguments
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
+
+    from faceeditor.text.new_command import add_new_arguments
+
+    add_new_arguments(commands.add_parser("new", help="new heads from a description"))
 
     from faceeditor.fit.command import add_fit_arguments
 
@@ -221,8 +227,16 @@ def command_render(args: argparse.Namespace) -> int:
     params, _ = head_params(model, args)
     textures = head_textures(params, TEXTURE_SIZES[args.quality])
     try:
-        image = render_still(model.evaluate(params), textures, args.size, args.view,
-                             args.quality, args.lighting)
+        mesh = model.evaluate(params)
+
+        def add_hair(renderer) -> None:
+            if not args.no_hair:
+                from faceeditor.render.hair_pass import add_hair_pass
+
+                add_hair_pass(renderer, model, params, mesh)
+
+        image = render_still(mesh, textures, args.size, args.view, args.quality, args.lighting,
+                             setup=add_hair)
     except RenderError as error:
         raise CommandFailed(f"cannot render: {error}") from error
     save_png(output, image)
@@ -260,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "new":
+            from faceeditor.text.new_command import run_new
+
+            return run_new(args)
         if args.command == "fit":
             from faceeditor.fit.command import run_fit
 

@@ -12,7 +12,6 @@ import pytest
 from faceeditor.model.mesh import PART_NAMES
 from faceeditor.render import OffscreenRenderer
 from faceeditor.render.light_transport import sh_basis, sh_irradiance, skin_lut
-from faceeditor.render.passes import FrameInfo
 from faceeditor.render.quality import QUALITY_LEVELS, quality_level
 from faceeditor.render.shading import PART_MATERIALS, Light, StudioLighting
 from faceeditor.render.shadow import OcclusionBaker
@@ -210,32 +209,31 @@ def test_surface_cache_subdivides_once_per_shape_and_finds_the_wet_lids(head):
         assert len(lids) > 3 and np.all(lids[:, 1] < centre[1])  # the lower lids only
 
 
-def test_extra_passes_draw_after_the_head_with_its_camera(gl_context):
+def test_extra_passes_draw_after_the_head_at_every_quality(gl_context):
     class Recorder:
         def __init__(self):
-            self.frames, self.shadows, self.released = [], 0, False
+            self.calls, self.released = [], False
 
-        def draw(self, frame: FrameInfo) -> None:
-            # the head's depth is in the bound framebuffer: our pass sees the same camera
-            self.frames.append(frame)
-
-        def draw_shadow(self, frame: FrameInfo) -> None:
-            assert frame.shadow is not None
-            self.shadows += 1
+        def draw(self, ctx, camera, aspect, lighting) -> None:
+            # drawn into the head's framebuffer, after the head: its depth is there
+            depth = ctx.fbo.read(viewport=(32, 32, 1, 1), attachment=-1, dtype="f4")
+            self.calls.append((camera, aspect, lighting, np.frombuffer(depth, np.float32)[0]))
 
         def release(self) -> None:
             self.released = True
 
     recorder = Recorder()
     sphere = uv_sphere()
-    with OffscreenRenderer(64, 64, ctx=gl_context, quality="normal") as renderer:
-        renderer.extra_passes.append(recorder)
+    with OffscreenRenderer(64, 64, ctx=gl_context, samples=0, quality="normal") as renderer:
+        renderer.add_pass(recorder)
         camera = renderer.camera_for(sphere, "front")
         renderer.render(sphere, camera)
-    frame = recorder.frames[0]
-    np.testing.assert_allclose(frame.view, camera.view_matrix())
-    assert frame.mesh is sphere and frame.quality.name == "normal" and recorder.shadows == 1
-    assert frame.light_directions.shape == (3, 3) and recorder.released
+        renderer.quality = "draft"
+        renderer.render(sphere, camera)
+    assert [call[0] for call in recorder.calls] == [camera, camera]
+    assert all(call[2] is renderer.lighting for call in recorder.calls)
+    assert all(call[3] < 1.0 for call in recorder.calls)  # the sphere's depth is drawn
+    assert recorder.released
 
 
 def test_high_quality_supersamples_and_keeps_the_background_exact(gl_context):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import numbers
 from types import TracebackType
@@ -17,7 +16,6 @@ from faceeditor.render.errors import ContextUnavailableError, RenderError
 from faceeditor.render.framebuffer import OffscreenTarget
 from faceeditor.render.llvm_guard import load_triton_first
 from faceeditor.render.geometry import MeshGeometry, to_numpy
-from faceeditor.render.passes import FrameInfo, RenderPass
 from faceeditor.render.program import load_program, set_uniform, write_matrix
 from faceeditor.render.quality import Quality, quality_level
 from faceeditor.render.shading import (
@@ -75,8 +73,8 @@ class OffscreenRenderer:
 
     ``quality`` (``quality.QUALITY_LEVELS``: draft, normal, high; settable later) decides the
     subdivision, shadows, occlusion bake and supersampling of each frame; the subdivided
-    geometry and the per-shape bakes are cached (``smooth.SurfaceCache``).  ``extra_passes``
-    (``passes.RenderPass``) are drawn after the head with the same camera and lights.
+    geometry and the per-shape bakes are cached (``smooth.SurfaceCache``).  ``passes`` (see
+    ``add_pass``) are drawn after the head with the same camera and lights.
     """
 
     def __init__(self, width: int, height: int, samples: int = 4,
@@ -94,7 +92,9 @@ class OffscreenRenderer:
         self._owns_albedo_map = True  # False for a texture given to set_albedo_texture
         self._closed = False
         self.wireframe = False  # draw the triangle edges over the surface
-        self.extra_passes: list[RenderPass] = []
+        #: Extra passes drawn after the skin with the same camera and lights (e.g. the hair
+        #: pass): objects with ``draw(ctx, camera, aspect, lighting)`` and ``release()``.
+        self.passes: list = []
         self.lighting = lighting if lighting is not None else StudioLighting()
         self.materials = dict(PART_MATERIALS)
         self._surfaces = SurfaceCache(occlusion=self._bake_occlusion)
@@ -207,6 +207,11 @@ class OffscreenRenderer:
         with self._current():
             self.textures.set_detail_maps(normal, material)
 
+    def add_pass(self, extra) -> None:
+        """Draw ``extra`` after the skin from now on; the renderer releases it on close."""
+        self._check_open()
+        self.passes.append(extra)
+
     def set_view_mode(self, mode: str) -> None:
         """Output one of ``shading.VIEW_MODES``: shaded, albedo, normals or shading."""
         if mode not in VIEW_MODES:
@@ -222,22 +227,13 @@ class OffscreenRenderer:
         quality = self._quality
         slot = self._upload(mesh)
         view, projection = camera.view_matrix(), camera.projection_matrix(aspect)
-        directions = np.array([light.direction for light in self.lighting.lights], np.float32)
-        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-        frame = FrameInfo(
-            ctx=self.ctx, mesh=mesh, camera=camera, view=view, projection=projection,
-            light_directions=directions,
-            light_colours=np.array([light.colour for light in self.lighting.lights], np.float32),
-            lighting=self.lighting, quality=quality, shadow=None)
+        key = np.asarray(self.lighting.key.direction, np.float32)
+        key /= np.linalg.norm(key)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
         shadow = self._shadow_map(quality.shadow_size)
         if quality.shadow_size:
-            key_world = view[:3, :3].T @ directions[0]
+            key_world = view[:3, :3].T @ key
             shadow.draw(slot.depth_vao(self.ctx, shadow.program), slot.vertices, key_world)
-            frame = dataclasses.replace(frame, shadow=shadow)
-            for extra in self.extra_passes:
-                if hasattr(extra, "draw_shadow"):
-                    extra.draw_shadow(frame)
             if output is not None:
                 output.use()
             self.ctx.enable_only(moderngl.DEPTH_TEST)
@@ -261,9 +257,9 @@ class OffscreenRenderer:
         self.textures.use()
         set_uniform(self.program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
         slot.vao.render(moderngl.TRIANGLES)
-        for extra in self.extra_passes:
-            extra.draw(frame)
-            self.ctx.enable_only(moderngl.DEPTH_TEST)
+        for extra in self.passes:
+            extra.draw(self.ctx, camera, aspect, self.lighting)
+        self.ctx.enable_only(moderngl.DEPTH_TEST)
         if self.wireframe:
             set_uniform(self.program, "u_overlay", WIREFRAME_OVERLAY)
             self.ctx.wireframe = True
@@ -374,9 +370,9 @@ class OffscreenRenderer:
             return
         self._closed = True
         with self._current():
-            for extra in self.extra_passes:
+            for extra in self.passes:
                 extra.release()
-            self.extra_passes = []
+            self.passes = []
             self._release_geometry()
             self._drop_albedo_map()
             for item in (self._shadow, self._baker, self._supersampled, self.textures):

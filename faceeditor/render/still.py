@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -57,11 +57,13 @@ def check_lighting(name: str) -> str:
 def render_still(mesh: FaceMesh, textures: HeadTextures, size: int, view: str = "front",
                  quality: str = "normal", lighting: str = "studio",
                  background: tuple[int, int, int] = DEFAULT_BACKGROUND,
-                 renderer: OffscreenRenderer | None = None) -> np.ndarray:
+                 renderer: OffscreenRenderer | None = None,
+                 setup: Callable[[OffscreenRenderer], None] | None = None) -> np.ndarray:
     """(size, size, 3) uint8 sRGB picture of ``mesh`` with ``textures``.
 
     ``renderer`` (of that size) is reused when given (its quality, lighting and maps are set
-    here), else a renderer with its own context is made and closed.
+    here), else a renderer with its own context is made and closed.  ``setup`` is called with
+    the renderer before drawing (e.g. to add the hair pass).
     """
     level = quality_level(quality)
     preset = LIGHTING_PRESETS[check_lighting(lighting)]
@@ -73,6 +75,8 @@ def render_still(mesh: FaceMesh, textures: HeadTextures, size: int, view: str = 
         renderer.set_lighting(preset)
         renderer.set_albedo_map(textures.albedo)
         renderer.set_detail_maps(textures.normal, textures.material)
+        if setup is not None:
+            setup(renderer)
         return renderer.render(mesh, view, background=background)
     finally:
         if own:
