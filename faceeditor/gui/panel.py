@@ -291,7 +291,7 @@ class ParameterPanel(QWidget):
         for section in self.sections:
             inner_layout.addWidget(section)
         inner_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
