@@ -25,7 +25,7 @@ import time
 
 import moderngl
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QNativeGestureEvent, QWheelEvent
 from PySide6.QtOpenGL import QOpenGLWindow
 
@@ -33,6 +33,8 @@ from faceeditor.model.mesh import FaceMesh
 from faceeditor.render.camera import OrbitCamera
 from faceeditor.render.errors import RenderError
 from faceeditor.render.framebuffer import OffscreenTarget
+from faceeditor.hair import hair_for
+from faceeditor.render.hair_pass import HairPass
 from faceeditor.render.offscreen import OffscreenRenderer
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
@@ -45,6 +47,9 @@ ORBIT_DEGREES_PER_PIXEL = 0.4
 #: (interactive frames skip it: on a software rasteriser it triples the cost of a frame).
 REFINE_DELAY_MS = 250
 REFINE_SAMPLES = 4
+#: Renderer quality of the still (refined) frame and of interactive frames.
+STILL_QUALITY = "normal"
+INTERACTIVE_QUALITY = "draft"
 #: Interactive frames aim at this paint time; slower ones switch to a lower drawing scale.
 FRAME_BUDGET_MS = 20.0
 SCALES = (1.0, 0.75, 0.5)
@@ -102,9 +107,13 @@ class Viewport(QOpenGLWindow):
         self.ctx: moderngl.Context | None = None
         self._mesh: FaceMesh | None = None
         self._mesh_dirty = True
+        self.hair: HairPass | None = None  # hair, brows, lashes, beard (embedded model only)
+        self._hair_mesh: FaceMesh | None = None  # the head the hair pass was fitted to
         self.use_albedo = True  # colour from faceeditor.albedo's GPU generator when available
         self._albedo_drawer = None  # faceeditor.albedo.gpu.GpuAlbedo on this context
         self._albedo_texture: moderngl.Texture | None = None
+        self._detail_maps: tuple[np.ndarray, np.ndarray] | None = None  # normal, material
+        self._detail_key: tuple[float, ...] | None = None  # detail parameters of the maps
         self._albedo_dirty = False
         self.albedo_status = "pending"  # then "ready" (texture drawn) or "unavailable"
         self.backend = None  # a research backend (faceeditor.backends) evaluates the head
@@ -116,6 +125,9 @@ class Viewport(QOpenGLWindow):
         self._photo_dirty = False
         self._framed = False
         self._drag_origin: QPointF | None = None
+        #: a mouse tool (the sculpt tool) offered every mouse event first: its
+        #: ``mouse_press/move/release(event)`` return True when they used the event
+        self.tool = None
         self._drag_button = Qt.MouseButton.NoButton
         self._paint_started = 0.0
         self.frames_presented = 0
@@ -160,6 +172,7 @@ class Viewport(QOpenGLWindow):
         self.invalidate()
 
     def _on_values_changed(self, names: frozenset[str]) -> None:
+        self._hair_mesh = None
         geometry = [self.state.is_geometry(name) for name in names]
         if any(geometry):
             self._mesh_dirty = True
@@ -243,6 +256,8 @@ class Viewport(QOpenGLWindow):
     def initializeGL(self) -> None:
         self.ctx = moderngl.create_context()
         self.renderer = OffscreenRenderer(1, 1, samples=0, ctx=self.ctx)
+        self.hair = HairPass()
+        self.renderer.add_pass(self.hair)
         self._apply_settings()
         log.info("viewport OpenGL: %s", self.ctx.info.get("GL_RENDERER"))
 
@@ -270,6 +285,8 @@ class Viewport(QOpenGLWindow):
         camera, background = self.orbit.camera(), self.settings.background
         width, height = framebuffer.viewport[2:]
         self._interactive_frame = not self._still
+        self.renderer.quality = INTERACTIVE_QUALITY if self._interactive_frame else STILL_QUALITY
+        self._update_hair(mesh)
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
             self.renderer.draw_into(target.draw, mesh, camera, background)
@@ -292,6 +309,21 @@ class Viewport(QOpenGLWindow):
             self.renderer.draw_into(framebuffer, mesh, camera, background)
         if self.refine_when_idle:
             self._refine_timer.start()
+
+    def _update_hair(self, mesh: FaceMesh) -> None:
+        """Fit the hair to ``mesh``; alpha-tested only while interacting, soft when still."""
+        if self.hair is None:
+            return
+        self.hair.still = not self._interactive_frame
+        if mesh is self._hair_mesh:
+            return
+        self._hair_mesh = mesh
+        if self.backend is not None:  # other topologies have no hair binding
+            self.hair.set_meshes([])
+            return
+        model = self.state.model
+        params = self.state.values()
+        self.hair.set_meshes(hair_for(model, params).evaluate(mesh))
 
     def _adapt_scale(self, milliseconds: float) -> None:
         """Three interactive frames over budget: draw smaller; ten well under: draw larger."""
@@ -347,7 +379,28 @@ class Viewport(QOpenGLWindow):
         texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self._albedo_texture = texture
         self.renderer.set_albedo_texture(texture)
+        self._update_detail_maps()
         self.albedo_status = "ready"
+
+    def _update_detail_maps(self) -> None:
+        """Normal and material maps of the current detail parameters (pores, wrinkles), made
+        again only when those change."""
+        from faceeditor.albedo.layers import AlbedoAssetError
+        from faceeditor.albedo.maps import DETAIL_PARAMS, material_map, normal_map
+
+        values = self.state.values()
+        key = tuple(float(values.get(name, -1.0)) for name in DETAIL_PARAMS)
+        if key == self._detail_key:
+            return
+        try:
+            self._detail_maps = (normal_map(values, ALBEDO_PREVIEW_SIZE),
+                                 material_map(values, ALBEDO_PREVIEW_SIZE))
+        except AlbedoAssetError as error:
+            log.warning("no skin detail maps in the viewport: %s", error)
+            self._detail_maps = None
+        self._detail_key = key
+        assert self.renderer is not None
+        self.renderer.set_detail_maps(*(self._detail_maps or (None, None)))
 
     def pixel_size(self) -> tuple[int, int]:
         """(width, height) of the framebuffer in device pixels (HiDPI aware)."""
@@ -440,13 +493,20 @@ class Viewport(QOpenGLWindow):
         self.makeCurrent()
         try:
             with OffscreenRenderer(width, height, samples=4, ctx=self.ctx,
-                                   lighting=LIGHTING_PRESETS[self.settings.lighting]) as renderer:
+                                   lighting=LIGHTING_PRESETS[self.settings.lighting],
+                                   quality=STILL_QUALITY) as renderer:
                 renderer.set_view_mode(self.settings.mode)
                 renderer.wireframe = self.settings.wireframe
                 if self.backend is not None:
                     renderer.set_albedo_map(self.backend.evaluate_albedo(self.state.vector))
                 elif self._albedo_texture is not None:
                     renderer.set_albedo_texture(self._albedo_texture)
+                    if self._detail_maps is not None:
+                        renderer.set_detail_maps(*self._detail_maps)
+                if self.hair is not None and self.hair.meshes:
+                    hair = HairPass()
+                    renderer.add_pass(hair)
+                    hair.set_meshes(self.hair.meshes)
                 # same camera; the projection takes the image's aspect, the vertical framing stays
                 return renderer.render(self.current_mesh(), self.orbit.camera(),
                                        self.settings.background)
@@ -479,6 +539,9 @@ class Viewport(QOpenGLWindow):
         self.set_orbit(self.orbit.orbited(TURNTABLE_DEGREES_PER_SECOND * elapsed, 0.0))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.tool is not None and self.tool.mouse_press(event):
+            event.accept()
+            return
         self._drag_origin = event.position()
         self._drag_button = event.button()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -486,6 +549,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_move(event):
+            return
         if self._drag_origin is None:
             return
         delta = event.position() - self._drag_origin
@@ -498,6 +563,8 @@ class Viewport(QOpenGLWindow):
             self.set_orbit(self.orbit.panned(-delta.x() * scale, delta.y() * scale))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_release(event):
+            return
         self._drag_origin = None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -512,6 +579,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def event(self, event) -> bool:
+        if event.type() == QEvent.Type.Leave and self.tool is not None:
+            self.tool.mouse_leave()
         if isinstance(event, QNativeGestureEvent):
             if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
                 self.set_orbit(self.orbit.zoomed(1.0 / (1.0 + event.value())))
@@ -540,5 +609,6 @@ class Viewport(QOpenGLWindow):
             finally:
                 self.doneCurrent()
             self.renderer = None
+            self.hair = None
         self._turntable.stop()
         self._refine_timer.stop()

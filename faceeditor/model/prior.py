@@ -18,7 +18,8 @@
 * appearance (``albedo`` kind), coherent with the shape: ``skin_melanin`` around the
   ancestry-weighted mean of ``MELANIN_BY_ANCESTRY``; hair and iris darker with darker skin,
   freckles mostly on light skin; redness and age spots grow with age; beard shadow only for
-  male-leaning ``gender``; makeup now and then on female-leaning heads.
+  male-leaning ``gender``; makeup now and then on female-leaning heads;
+* hair (``hair`` kind), from its own stream ``default_rng([seed, 2])``: ``faceeditor.hair.prior``.
 
 The latent vector ``z`` has one entry per parameter (spec order) and standardises it by the
 prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the average head and
@@ -42,6 +43,7 @@ ASYM_SPREAD = 0.08
 EXPRESSION_SPREAD = 0.5
 SIDE_JITTER = 0.06
 ALBEDO_SPREAD = 0.2
+HAIR_SPREAD = 0.2
 
 #: Mean and spread of ``skin_melanin`` for each ancestry weight (mixed linearly).
 MELANIN_BY_ANCESTRY = {"african": (0.74, 0.1), "asian": (0.33, 0.07), "caucasian": (0.12, 0.07)}
@@ -74,6 +76,8 @@ def prior_spread(param: ParamSpec) -> float:
         return EXPRESSION_SPREAD
     if param.kind == "albedo":
         return ALBEDO_SPREAD
+    if param.kind == "hair":
+        return 1.0 if param.choices else HAIR_SPREAD
     if param.name.startswith(WHOLE_HEAD) or param.name[2:].startswith(WHOLE_HEAD):
         return WHOLE_HEAD_SPREAD
     return LOCAL_SPREAD[param.group]
@@ -112,6 +116,9 @@ def sample(model: FaceModel, seed: int) -> dict[str, float]:
         params[p.name] = float(np.clip(rng.normal(0.0, ASYM_SPREAD), -1.0, 1.0))
     years = _interp(params["age"], calibration_ages(model), calibration_years(model))
     params.update(_sample_appearance(params, years, np.random.default_rng([seed, 1])))
+    from faceeditor.hair.prior import sample_hair
+
+    params.update(sample_hair(params, years, np.random.default_rng([seed, 2])))
     return params
 
 
