@@ -92,20 +92,25 @@ def run_new(args: argparse.Namespace, stdout: TextIO = sys.stdout) -> int:
 
 
 def render_previews(model, heads: list[dict[str, float]], size: int = 512,
-                    albedo_size: int = 1024) -> list:
-    """(size, size, 3) uint8 front views of ``heads`` with their skin, in one offscreen
-    context (any thread; ``NewCommandError`` when there is no OpenGL)."""
-    from faceeditor.export.textures import skin_albedo
-    from faceeditor.render import OffscreenRenderer, RenderError
+                    albedo_size: int = 1024, quality: str = "normal") -> list:
+    """(size, size, 3) uint8 front views of ``heads`` with their skin and hair (any thread;
+    ``NewCommandError`` when there is no OpenGL)."""
+    from faceeditor.render import RenderError
+    from faceeditor.render.still import head_textures, render_still
 
     images = []
     try:
-        with OffscreenRenderer(size, size) as renderer:
-            for values in heads:
-                albedo = skin_albedo(values, albedo_size)
-                if albedo is not None:
-                    renderer.set_albedo_map(albedo)
-                images.append(renderer.render(model.evaluate(values), "front"))
+        for values in heads:
+            mesh = model.evaluate(values)
+
+            def add_hair(renderer, values=values, mesh=mesh) -> None:
+                if any(p.kind == "hair" for p in model.spec):
+                    from faceeditor.render.hair_pass import add_hair_pass
+
+                    add_hair_pass(renderer, model, values, mesh)
+
+            images.append(render_still(mesh, head_textures(values, albedo_size), size,
+                                       "front", quality, setup=add_hair))
     except RenderError as error:
         raise NewCommandError(f"cannot render the previews: {error}") from error
     return images
