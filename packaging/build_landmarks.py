@@ -7,10 +7,9 @@ Usage (from the repository root)::
 
 The rules live in ``faceeditor/anthropometry/rules.py`` (definitions in its docstring); this
 script runs them on the average head and stores each landmark as a ``SurfacePoints`` binding
-(triangle + barycentric weights) read by ``faceeditor.anthropometry.load_landmarks``, with the region (``candidates``) and
-``direction`` of the landmarks that are extremes. The output
-is deterministic: the rules pick vertices with ties going to the first candidate in a fixed
-order, and floats are written with full precision.
+(triangle + barycentric weights), with the region (``candidates``) and ``direction`` of the
+landmarks that are extremes; ``faceeditor.anthropometry.load_landmarks`` reads the file. The
+output is deterministic: ties go to the lowest vertex id, floats are written in full.
 """
 
 from __future__ import annotations
@@ -65,7 +64,8 @@ def build(model: FaceModel) -> dict:
 def dumps(data: dict) -> str:
     """JSON with one landmark per line (readable diffs when a rule changes)."""
     head = {k: v for k, v in data.items() if k != "landmarks"}
-    lines = [f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in data["landmarks"].items()]
+    lines = [f"  {json.dumps(name)}: {json.dumps(entry)}"
+             for name, entry in data["landmarks"].items()]
     body = json.dumps(head, indent=1)[:-2]
     return body + ',\n "landmarks": {\n' + ",\n".join(lines) + "\n }\n}\n"
 

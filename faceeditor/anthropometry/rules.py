@@ -5,8 +5,9 @@ point of the zygomatic arch". Here each such landmark is a *region* (candidate v
 once on the average head) and a *direction*: on any head the landmark is the candidate vertex
 furthest along the direction (the region's support point), so it follows the shape as a caliper
 would (a wider cheek moves the zygion outward, not with one bound vertex). Landmarks that are
-skin features rather than extremes (``tr``, ``t``) are bound to the surface. Every landmark also
-keeps a ``SurfacePoints`` binding at its average-head position for code that needs fixed points.
+skin features rather than extremes (``tr``, ``ls``, ``li``, ``t``) are bound to the surface.
+Every landmark also keeps a ``SurfacePoints`` binding at its average-head position for code that
+needs fixed points.
 
 ``find_landmarks(model, params)`` re-derives everything from scratch on any head (regions
 included); ``packaging/build_landmarks.py`` stores the average head's result, and the tests
@@ -19,22 +20,23 @@ Definitions (Farkas 1994; soft tissue; mm; face toward +Z, Y up, subject's left 
 
 * midline profile (skin vertices with x = 0): ``prn`` the most anterior point of the nose;
   ``sn`` the deepest point of the columella-lip angle (behind the chord ls-prn); ``n`` the
-  deepest point between nose and forehead; ``g`` the most anterior point at the eyebrows'
-  level (at most ``GLABELLA_RISE_MM`` above n; the average mesh has no brow ridge);
-  ``tr``: a bald mesh has no hairline, so the point where the forehead has turned
-  ``TRICHION_TILT`` degrees back from the vertical on the average head, bound to the skin;
-  ``v`` the highest point; ``op`` the most posterior point; ``ls``/``li`` the most anterior
-  points of the upper/lower lip; ``sto`` the lowest point of the upper lip (the lips'
-  meeting line); ``sl`` the deepest point below the lower lip; ``pg`` the most anterior point
-  of the chin; ``gn`` the chin's support point 45 degrees down-forward; ``me`` its lowest
-  point (support point ``MENTON_TILT`` degrees forward of straight down).
-* bilateral (``_l`` +X, ``_r`` its mirror): ``en``/``ex`` the inner/outer end of the lid
-  margin (skin touching the eyeball in front of its centre); ``al`` the most lateral point of
-  the nasal wing; ``ch`` the mouth corner (end of the mouth opening); ``zy`` the most lateral
-  point of the face between the eyes' and the nose tip's level, in front of the ear; ``go``
-  the most inferior-posterior point of the mandible's angle; ``eu`` the most lateral point of
-  the skull above the ears; ``sa``/``sba`` the highest/lowest point of the auricle;
-  ``pra``/``pa`` its most anterior/posterior point; ``t`` the front of the ear at mid-height.
+  deepest point between nose and forehead; ``g`` the most anterior point at the eyebrows' level
+  (at most ``GLABELLA_RISE_MM`` above n; the average mesh has no brow ridge); ``tr``: a bald
+  mesh has no hairline, so the point where the forehead has turned ``TRICHION_TILT`` degrees
+  back from the vertical on the average head, bound to the skin; ``v`` the highest point; ``op``
+  the most posterior point; ``ls``/``li`` the midpoints of the upper/lower vermilion line (where
+  the lips' mask of the albedo layers ends on the midline; bound to the skin); ``sto`` the
+  lowest point of the upper lip (the lips' meeting line); ``sl`` the labiomental fold (first
+  hollow below the lower lip, bound); ``pg`` the most anterior point of the chin; ``gn`` the
+  chin's support point 45 degrees down-forward; ``me`` its lowest point (support point
+  ``MENTON_TILT`` degrees forward of straight down).
+* bilateral (``_l`` +X, ``_r`` its mirror): ``en``/``ex`` the inner/outer end of the lid margin
+  (skin touching the eyeball in front of its centre); ``al`` the most lateral point of the nasal
+  wing; ``ch`` the mouth corner (end of the mouth opening); ``zy`` the most lateral point of the
+  face between the eyes' and the nose tip's level, in front of the ear; ``go`` the most
+  inferior-posterior point of the mandible's angle; ``eu`` the most lateral point of the skull
+  above the ears; ``sa``/``sba`` the highest/lowest point of the auricle; ``pra``/``pa`` its
+  most anterior/posterior point; ``t`` the front of the ear at mid-height.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ TRICHION_TILT = 30.0
 LID_CONTACT_MM = 1.2
 #: The glabella is the most anterior midline point at most this far above the nasion.
 GLABELLA_RISE_MM = 12.0
+#: Lips-mask value above which a vertex is on the vermilion (red part of the lip).
+VERMILION = 0.4
 #: The menton is the chin's support point this many degrees forward of straight down.
 MENTON_TILT = 25.0
 
@@ -123,14 +127,28 @@ def _local_extreme(values: np.ndarray, start: int, stop: int, maximum: bool) -> 
     raise ValueError("no local extreme on the profile")
 
 
-def upper_rules(v: np.ndarray, profile: np.ndarray) -> dict[str, Rule]:
+def lip_mask(mesh) -> np.ndarray:
+    """(V,) the lips (vermilion) mask of the albedo layers at each vertex's UV, 0..1."""
+    from faceeditor.albedo.layers import load_layers
+
+    layers = load_layers()
+    mask, size = layers.mask("lips"), layers.resolution
+    uv = np.zeros((len(mesh.vertices), 2))
+    corners, uv_ids = mesh.faces.reshape(-1), mesh.face_uvs.reshape(-1)
+    uv[corners[::-1]] = mesh.uvs[uv_ids[::-1]]  # each vertex's first corner wins
+    texel = np.clip((uv * size).astype(np.int64), 0, size - 1)
+    return mask[texel[:, 1], texel[:, 0]]
+
+
+def upper_rules(v: np.ndarray, profile: np.ndarray, lips: np.ndarray) -> dict[str, Rule]:
     """Midline landmarks from the upper lip over the head (see the module docstring)."""
     y, z = v[profile, 1], v[profile, 2]
     top_i = int(np.argmax(y))
     front = np.arange(top_i)
     prn_i = int(front[np.argmax(z[front])])
     sto_i = int(np.argmin(y[:5]))
-    ls_i = _local_extreme(z, sto_i + 1, prn_i, maximum=True)
+    # ls: the upper vermilion line, the last profile vertex inside the lips going up
+    ls_i = next(i for i in range(sto_i, prn_i) if lips[profile[i + 1]] < VERMILION)
     chord = v[profile[prn_i], 1:3] - v[profile[ls_i], 1:3]
     behind = np.array([0.0, chord[1], -chord[0]])  # perpendicular to the chord, backward
     n_i = _local_extreme(z, prn_i + 1, top_i, maximum=False)
@@ -146,7 +164,7 @@ def upper_rules(v: np.ndarray, profile: np.ndarray) -> dict[str, Rule]:
     back = back[y[back] > y[n_i] - 40.0]
     return {
         "sto": _rule(profile[:5], (0, -1, 0)),
-        "ls": _rule(profile[sto_i + 1:sn_i], (0, 0, 1)),
+        "ls": _rule([profile[ls_i]]),
         "sn": _rule(sn_window, behind),
         "prn": _rule(profile[sn_i + 1:n_i], (0, 0, 1)),
         "n": _rule(profile[prn_i + 1:g_i], (0, 0, -1)),
@@ -157,22 +175,25 @@ def upper_rules(v: np.ndarray, profile: np.ndarray) -> dict[str, Rule]:
     }
 
 
-def chin_rules(v: np.ndarray, profile: np.ndarray) -> dict[str, Rule]:
+def chin_rules(v: np.ndarray, profile: np.ndarray, lips: np.ndarray) -> dict[str, Rule]:
     y, z = v[profile, 1], v[profile, 2]
-    lip = np.flatnonzero(y > y[0] - 15.0)
-    li_i = int(lip[np.argmax(z[lip])])
+    # li: the lower vermilion line, the last profile vertex inside the lips going down
+    li_i = next(i for i in range(1, len(profile) - 1)
+                if lips[profile[i]] >= VERMILION > lips[profile[i + 1]])
+    # sl: the labiomental fold, the first local minimum of z below li (within 25 mm)
     fold = np.arange(li_i + 1, len(profile))
     fold = fold[y[fold] > y[li_i] - 25.0]
-    sl_i = int(fold[np.argmin(z[fold])])
+    sl_i = next((int(i) for i in fold[:-1] if z[i] <= z[i - 1] and z[i] <= z[i + 1]),
+                int(fold[np.argmin(z[fold])]))
     chin = np.arange(sl_i, len(profile))
     chin = chin[y[chin] > y[sl_i] - 30.0]
     pg_i = int(chin[np.argmax(z[chin])])
     under = np.arange(pg_i, len(profile))
-    under = under[y[under] > y[pg_i] - 30.0]
+    under = under[y[under] > y[pg_i] - 25.0]
     tilt = np.radians(MENTON_TILT)
     return {
-        "li": _rule(profile[lip], (0, 0, 1)),
-        "sl": _rule(profile[fold], (0, 0, -1)),
+        "li": _rule([profile[li_i]]),
+        "sl": _rule([profile[sl_i]]),
         "pg": _rule(profile[chin], (0, 0, 1)),
         "gn": _rule(profile[under], (0, -1, 1)),
         "me": _rule(profile[under], (0, -np.cos(tilt), np.sin(tilt))),
@@ -231,8 +252,9 @@ def find_rules(model: FaceModel, params=None) -> dict[str, Rule]:
     faces, skin = _skin(mesh)
     average = model.evaluate().vertices
     on = skin[np.abs(average[skin, 0]) < 1e-9]  # the mesh is symmetric: x = 0 exactly
-    rules = upper_rules(v, _walk(v, faces, on, start_high=True))
-    rules.update(chin_rules(v, _walk(v, faces, on, start_high=False)))
+    lips = lip_mask(mesh)
+    rules = upper_rules(v, _walk(v, faces, on, start_high=True), lips)
+    rules.update(chin_rules(v, _walk(v, faces, on, start_high=False), lips))
     mid = {name: rule.vertex(v) for name, rule in rules.items()}
     for name, rule in left_rules(model, mesh, v, mid).items():
         rules[f"{name}_l"] = rule
