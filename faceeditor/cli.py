@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     from faceeditor.text.command import add_edit_arguments
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
+
+    from faceeditor.anthropometry.stats import add_stats_arguments
+
+    add_stats_arguments(commands.add_parser(
+        "stats", help="measure N random heads against published anthropometric norms"))
     return parser
 
 
@@ -248,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_edit(args)
         if args.command == "info":
             return command_summary()
+        if args.command == "stats":
+            from faceeditor.anthropometry.stats import run_stats
+
+            return run_stats(args)
         return command_gui(args.open_project, args.exit_after_first_frame)
     except (UsageError, UnknownParameterError, ValueError, ProjectError) as error:
         print(f"faceeditor: error: {error}", file=sys.stderr)

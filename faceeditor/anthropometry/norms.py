@@ -1,7 +1,8 @@
 """Published adult norms of the head and face measurements (``resources/anthropometry``).
 
 ``norms.csv`` rows: population, sex, measurement, mean and SD in mm, age range, source key;
-``SOURCES.md`` cites every source.
+``SOURCES.md`` cites every source; ``populations.csv`` maps each population to the model's
+ancestry corner (african, asian, caucasian) that the prior fits to it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,22 @@ def load_norms() -> tuple[Norm, ...]:
 def populations() -> tuple[str, ...]:
     """Population names in first-appearance order."""
     return tuple(dict.fromkeys(n.population for n in load_norms()))
+
+
+@lru_cache(maxsize=1)
+def population_ancestry() -> dict[str, str]:
+    """{population: the model's ancestry corner it is fitted to} (``populations.csv``)."""
+    with open(resource_path("anthropometry/populations.csv"), encoding="utf-8", newline="") as f:
+        table = {row["population"]: row["ancestry"] for row in csv.DictReader(f)}
+    missing = set(populations()) - set(table)
+    if missing:
+        raise NormsError(f"populations.csv lacks {', '.join(sorted(missing))}")
+    return table
+
+
+def age_range(population: str) -> tuple[float, float]:
+    """The ages (years) the population's norms were measured at (the first row's)."""
+    return next(n.ages for n in load_norms() if n.population == population)
 
 
 def norms_for(population: str, sex: str) -> dict[str, Norm]:
