@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
 
+    from faceeditor.batch.cli import add_batch_arguments
+
+    add_batch_arguments(commands.add_parser(
+        "batch", help="make many heads, or a labelled synthetic face dataset"))
+
     from faceeditor.anthropometry.stats import add_stats_arguments
 
     add_stats_arguments(commands.add_parser(
@@ -251,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "batch":
+            from faceeditor.batch.cli import command_batch
+
+            return command_batch(args)
         if args.command == "info":
             return command_summary()
         if args.command == "stats":

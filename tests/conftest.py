@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The tests read the packaged lexicon only, never the developer's own lexicon file.
+    os.environ["FACEEDITOR_LEXICON"] = ""
     # Before any test makes an OpenGL context: triton (from torch) crashes the process when it
     # is loaded after Mesa's llvmpipe (see faceeditor/render/llvm_guard.py).
     from faceeditor.render.llvm_guard import load_triton_first

@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 from faceeditor.anthropometry import (
-    LandmarkFileError,
     NamedPoints,
-    load_landmarks,
+    farkas_landmarks,
     load_norms,
     measure,
     measure_batch,
     measurement_names,
-    read_named_points,
 )
 from faceeditor.anthropometry.norms import norms_for, populations
 from faceeditor.anthropometry.rules import find_landmarks
@@ -47,18 +45,18 @@ def model():
 @pytest.fixture(scope="module")
 def mean_points(model):
     mesh = model.evaluate()
-    xyz = load_landmarks().positions(mesh.vertices.astype(np.float64), mesh.faces) * 1000
-    return {name: xyz[i] for i, name in enumerate(load_landmarks().names)}
+    xyz = farkas_landmarks().positions(mesh.vertices.astype(np.float64), mesh.faces) * 1000
+    return {name: xyz[i] for i, name in enumerate(farkas_landmarks().names)}
 
 
 def test_landmarks_file_is_what_the_build_script_writes(model):
     sys.path.insert(0, str(ROOT / "packaging"))
     try:
-        import build_landmarks
+        import build_farkas_landmarks as build
     finally:
         sys.path.remove(str(ROOT / "packaging"))
-    stored = json.loads((ROOT / "resources/anthropometry/landmarks.json").read_text())
-    assert json.loads(build_landmarks.dumps(build_landmarks.build(model))) == stored
+    stored = json.loads((ROOT / "resources/landmarks/farkas.json").read_text())
+    assert json.loads(build.dumps(build.build(model))) == stored
 
 
 def test_midline_landmarks_run_top_to_bottom_in_the_profile(mean_points):
@@ -107,7 +105,7 @@ def test_stored_definitions_agree_with_the_rules_rederived_on_extreme_heads(mode
     params.update(EXTREMES[case])
     mesh = model.evaluate(params)
     fresh = find_landmarks(model, params)
-    names = load_landmarks().names
+    names = farkas_landmarks().names
     derived = NamedPoints(names, SurfacePoints.of_vertices([fresh[n] for n in names], mesh.faces))
     stored = measure_batch(mesh.vertices, mesh.faces)
     rederived = measure_batch(mesh.vertices, mesh.faces, derived)
@@ -169,15 +167,19 @@ def test_measure_rejects_wrong_shapes():
         measure(np.zeros((10, 2)))
 
 
-def test_unreadable_landmark_files_are_one_line_errors(tmp_path):
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(LandmarkFileError, match="cannot read landmarks"):
-        read_named_points(bad)
-    other = tmp_path / "other.json"
-    other.write_text(json.dumps({"format": 1, "model": "flame", "landmarks": {}}))
-    with pytest.raises(LandmarkFileError, match="not 'anny-head'"):
-        read_named_points(other, "anny-head")
+def test_unreadable_extremes_are_one_line_errors(tmp_path):
+    from faceeditor.model.landmarks import LandmarkError
+
+    document = json.loads((ROOT / "resources/landmarks/farkas.json").read_text())
+    document["extremes"] = {"nowhere": {"candidates": [1], "direction": [1, 0, 0]}}
+    bad = tmp_path / "farkas.json"
+    bad.write_text(json.dumps(document))
+    with pytest.raises(LandmarkError, match="unknown landmarks"):
+        farkas_landmarks(bad)
+    document["extremes"] = {"prn": {"direction": [0, 0, 1]}}
+    bad.write_text(json.dumps(document))
+    with pytest.raises(LandmarkError, match="cannot read the extremes"):
+        farkas_landmarks(bad)
 
 
 def test_every_norm_is_cited_and_complete_for_both_sexes():

@@ -41,7 +41,8 @@ def repository_files(pattern: str) -> set[str]:
 def test_wheel_holds_every_module_shader_and_resource(built):
     wheel = next(built.glob("faceeditor-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in repository_files("faceeditor/**/*.py") | repository_files("faceeditor/**/*.glsl"):
+    for module in repository_files("faceeditor/**/*.py") | repository_files("faceeditor/**/*.glsl") \
+            | repository_files("faceeditor/**/*.toml"):
         assert module in names, module
     for resource in repository_files("resources/**/*"):
         if (ROOT / resource).is_file():

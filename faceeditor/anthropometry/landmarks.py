@@ -1,15 +1,11 @@
-"""Named points bound to the head's surface, read from a JSON file of ``SurfacePoints``.
+"""The Farkas landmarks (``resources/landmarks/farkas.json``, a landmark set of
+``faceeditor.model.landmarks``) with the regions of the landmarks that are extremes.
 
-The file format (written by ``packaging/build_landmarks.py``)::
-
-    {"format": 1, "model": "anny-head", "asset_version": "1",
-     "landmarks": {"prn": {"vertex": 1409, "triangle": 2711, "weights": [1.0, 0.0, 0.0]}, ...}}
-
-``vertex`` is informative; ``triangle`` and ``weights`` are the binding. Any set of named
-surface points (anthropometric, iBUG-68, photo correspondences) can use this format and
-``read_named_points``. A landmark that is an extreme ("the most lateral point of the cheek")
-also has ``candidates`` (vertex ids) and a unit ``direction``: on each head it is the candidate
-furthest along the direction (``NamedPoints.positions(..., extremes=True)``).
+The file's ``names``/``triangles``/``weights`` bind every landmark to the surface (as every
+landmark set does); its ``extremes`` entry gives, for a landmark such as "the most lateral point
+of the cheek", the candidate vertices and a unit direction: on each head that landmark is the
+candidate furthest along the direction (``NamedPoints.positions(..., extremes=True)``), as a
+caliper would find it. Written by ``packaging/build_farkas_landmarks.py``.
 """
 
 from __future__ import annotations
@@ -23,23 +19,21 @@ from typing import Any
 
 import numpy as np
 
+from faceeditor.model.landmarks import LandmarkError, landmarks_path, load_landmarks
 from faceeditor.model.surface import SurfacePoints
 
-FORMAT_VERSION = 1
+SET_NAME = "farkas"
 
 
-class LandmarkFileError(ValueError):
-    """A landmarks file is missing, unreadable or of another format."""
 
-
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class NamedPoints:
-    """Named points on the mesh: ``names[i]`` is bound by ``points[i]``."""
+    """Named points on the mesh: ``names[i]`` is bound by ``points[i]``; ``extremes`` maps a
+    name to ((K,) candidate vertex ids, (3,) direction) for landmarks that are extremes."""
 
     names: tuple[str, ...]
     points: SurfacePoints
-    #: name -> ((K,) candidate vertex ids, (3,) direction) for landmarks that are extremes
-    extremes: dict = dataclasses.field(default_factory=dict, compare=False)
+    extremes: dict = dataclasses.field(default_factory=dict)
 
     def index(self, name: str) -> int:
         try:
@@ -48,8 +42,8 @@ class NamedPoints:
             raise KeyError(f"unknown landmark {name!r}; known: {', '.join(self.names)}") from None
 
     def positions(self, vertices: Any, faces: np.ndarray, extremes: bool = True) -> Any:
-        """(N, 3) (or (B, N, 3)) positions in ``names`` order on ``vertices`` ((V, 3) or
-        (B, V, 3), numpy or torch). ``extremes``: landmarks with a region are found on this
+        """(N, 3) (or (B, N, 3)) positions in ``names`` order on ``vertices`` in metres ((V, 3)
+        or (B, V, 3), numpy or torch). ``extremes``: landmarks with a region are found on this
         head (its support point); else every landmark is its bound surface point."""
         bound = self.points.positions(vertices, faces)
         if not extremes or not self.extremes:
@@ -99,28 +93,19 @@ def resource_path(relative: str) -> Path:
     return Path(str(resources.files("faceeditor.resources") / relative))
 
 
-def read_named_points(path: str | Path, model_id: str | None = None) -> NamedPoints:
-    """Read a named-points JSON file (format above); checks the model id when given."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT_VERSION:
-            raise LandmarkFileError(f"{path}: format {data.get('format')!r}, expected "
-                                    f"{FORMAT_VERSION}")
-        if model_id is not None and data.get("model") != model_id:
-            raise LandmarkFileError(f"{path} is for model {data.get('model')!r}, not {model_id!r}")
-        entries = data["landmarks"]
-        names = tuple(entries)
-        triangles = [entries[n]["triangle"] for n in names]
-        weights = [entries[n]["weights"] for n in names]
-        extremes = {n: (np.asarray(e["candidates"], np.int64), np.asarray(e["direction"], float))
-                    for n, e in entries.items() if "direction" in e}
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-        raise LandmarkFileError(f"cannot read landmarks from {path}: {error}") from error
-    return NamedPoints(names, SurfacePoints(np.array(triangles), np.array(weights)), extremes)
-
-
 @lru_cache(maxsize=2)
-def load_landmarks(path: Path | None = None) -> NamedPoints:
-    """The Farkas landmarks of the embedded head model (``resources/anthropometry``)."""
-    return read_named_points(path or resource_path("anthropometry/landmarks.json"), "anny-head")
+def farkas_landmarks(path: Path | None = None) -> NamedPoints:
+    """The Farkas landmarks of the embedded head model, with their extreme regions."""
+    path = landmarks_path(SET_NAME) if path is None else Path(path)
+    bound = load_landmarks(SET_NAME, path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("extremes", {})
+        extremes = {name: (np.asarray(e["candidates"], np.int64),
+                           np.asarray(e["direction"], np.float64))
+                    for name, e in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise LandmarkError(f"cannot read the extremes of {path}: {error}") from None
+    unknown = set(extremes) - set(bound.names)
+    if unknown:
+        raise LandmarkError(f"{path}: extremes for unknown landmarks {sorted(unknown)}")
+    return NamedPoints(bound.names, bound.points, extremes)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from faceeditor.anthropometry.landmarks import NamedPoints, load_landmarks, resource_path
+from faceeditor.anthropometry.landmarks import NamedPoints, farkas_landmarks, resource_path
 from faceeditor.model.mesh import FaceMesh
 
 MM_PER_METRE = 1000.0
@@ -61,7 +61,7 @@ def measure_batch(vertices: Any, faces: np.ndarray | None = None,
                   landmarks: NamedPoints | None = None) -> dict[str, Any]:
     """{name: (B,) array in mm} for (B, V, 3) vertices in metres (numpy or torch; (V, 3) gives
     scalars as 0-d arrays). ``faces`` default to the embedded model's."""
-    landmarks = landmarks or load_landmarks()
+    landmarks = landmarks or farkas_landmarks()
     faces = _faces_of_model() if faces is None else faces
     xyz = landmarks.positions(vertices, faces) * MM_PER_METRE  # (..., N, 3)
     where = {name: i for i, name in enumerate(landmarks.names)}

@@ -10,7 +10,7 @@ Every landmark also keeps a ``SurfacePoints`` binding at its average-head positi
 needs fixed points.
 
 ``find_landmarks(model, params)`` re-derives everything from scratch on any head (regions
-included); ``packaging/build_landmarks.py`` stores the average head's result, and the tests
+included); ``packaging/build_farkas_landmarks.py`` stores the average head's result, and the tests
 compare the stored definitions against a fresh derivation on extreme heads. Ties go to the
 lowest vertex id, so nothing depends on the machine. Region masks come from the model's own
 local targets: the auricle is what ``l_ear_trans_forward`` moves rigidly, the nasal wing what

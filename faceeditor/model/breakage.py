@@ -29,6 +29,12 @@ from faceeditor.model.mesh import FaceMesh
 #: A skin surface closer than this (mm) in front-facing view behind an inner vertex means the
 #: vertex pokes through it.
 NEAR_MM = 6.0
+#: A vertex further than this (mm) in front of the skin is through it. The eyeballs are coarse
+#: (112 vertices) and the lids' inner corners fold over them: up to a couple of millimetres
+#: there is how the model's own phenotype shapes sit, so only a gross protrusion counts.
+TOLERANCE_MM = {"teeth": 0.3, "tongue": 0.3, "eyes": 2.5}
+#: With a baseline head: how much further out than there a vertex may lie (mm).
+ALLOWANCE_MM = 0.5
 #: Eyeball vertices tested: the front cap, this deep (mm) behind the cornea's apex.
 EYE_CAP_MM = 6.0
 #: Teeth and tongue vertices tested: those within this depth (mm) of the front of the teeth.
@@ -72,8 +78,9 @@ def _probes(model: FaceModel) -> tuple[_Probe, ...]:
     return tuple(probes)
 
 
-def _outside(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    """(N,) bool: the first triangle behind each point along -Z faces it within ``NEAR_MM``.
+def _depth_outside(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """(N,) mm each point lies in front of the skin (0 when inside): the distance to the first
+    triangle behind it along -Z when that triangle faces it and is within ``NEAR_MM``.
 
     points: (N, 3) mm; tri: (F, 3, 3) mm, counter-clockwise seen from outside.
     """
@@ -91,24 +98,41 @@ def _outside(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
     depth = np.where(inside & (depth > 1e-6), depth, np.inf)
     first = np.argmin(depth, axis=1)
     rows = np.arange(len(points))
-    hit = np.isfinite(depth[rows, first])
+    nearest = depth[rows, first]
     facing = area[first] > 0  # counter-clockwise seen from +Z: its outside faces the point
-    return hit & facing & (depth[rows, first] < NEAR_MM)
+    return np.where(np.isfinite(nearest) & facing & (nearest < NEAR_MM), nearest, 0.0)
 
 
-def breakage(mesh: FaceMesh, model: FaceModel | None = None) -> dict[str, int]:
-    """{part: number of its probed vertices outside the skin} for one evaluated head
-    (parts: teeth, tongue, eyes)."""
+def penetration(mesh: FaceMesh, model: FaceModel | None = None) -> dict[str, np.ndarray]:
+    """{part: (N,) mm each probed vertex of the part lies in front of the skin} (0 = inside)."""
     from faceeditor.model.face_model import load_default_model
 
     v = np.asarray(mesh.vertices, np.float64) * 1000.0
-    counts = {"teeth": 0, "tongue": 0, "eyes": 0}
+    out: dict[str, list] = {"teeth": [], "tongue": [], "eyes": []}
     for probe in _probes(model or load_default_model()):
-        tri = v[mesh.faces[probe.triangles]]
-        counts[probe.part] += int(_outside(v[probe.vertices], tri).sum())
+        out[probe.part].append(_depth_outside(v[probe.vertices], v[mesh.faces[probe.triangles]]))
+    return {part: np.concatenate(depths) for part, depths in out.items()}
+
+
+def breakage(mesh: FaceMesh, model: FaceModel | None = None,
+             baseline: dict | None = None) -> dict[str, int]:
+    """{part: number of its probed vertices through the skin} (parts: teeth, tongue, eyes).
+
+    A vertex counts when it lies more than ``TOLERANCE_MM`` in front of the skin, and, given a
+    ``baseline`` (``penetration`` of a reference head, e.g. the same phenotypes without shape
+    changes), more than ``ALLOWANCE_MM`` further out than there: what the phenotypes already
+    do is not the shape sliders' doing and cannot be fixed by redrawing them.
+    """
+    counts = {}
+    for part, depth in penetration(mesh, model).items():
+        limit = np.full(len(depth), TOLERANCE_MM[part])
+        if baseline is not None:
+            limit = np.maximum(limit, baseline[part] + ALLOWANCE_MM)
+        counts[part] = int((depth > limit).sum())
     return counts
 
 
-def is_broken(model: FaceModel, params: Mapping[str, float]) -> bool:
-    """Whether the head for ``params`` has any inner part poking through the skin."""
-    return any(breakage(model.evaluate(params), model).values())
+def is_broken(model: FaceModel, params: Mapping[str, float],
+              baseline: dict | None = None) -> bool:
+    """Whether the head for ``params`` has an inner part poking through the skin."""
+    return any(breakage(model.evaluate(params), model, baseline).values())

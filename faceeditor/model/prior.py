@@ -20,8 +20,9 @@
   freckles mostly on light skin; redness and age spots grow with age; beard shadow only for
   male-leaning ``gender``; makeup now and then on female-leaning heads.
 
-Heads whose geometry is broken (lips through the teeth, an eyeball through a lid:
-``faceeditor.model.breakage``) are drawn again from the same stream. ``fixed={name: value}``
+Heads whose shape changes break the geometry (teeth through the lips, an eyeball through a lid,
+beyond what the same phenotypes show without shape changes: ``faceeditor.model.breakage``) are
+drawn again from the same stream. ``fixed={name: value}``
 holds values fixed: phenotypes steer the rest of the draw (``gender`` picks the sex), shape
 sliders are conditioned on (the others move as real faces co-vary), anything else is set.
 
@@ -234,19 +235,21 @@ def _sample_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mappin
                   fixed: Mapping[str, float], prior: ShapePrior) -> dict[str, float]:
     """Local shape changes from the fitted prior, and asymmetries; redrawn (same stream) while
     the geometry is broken, up to ``MAX_REDRAWS`` times."""
-    from faceeditor.model.breakage import is_broken
+    from faceeditor.model.breakage import is_broken, penetration
 
+    base = dict(model.default_params())
+    base.update(phenotypes)
+    baseline = penetration(model.evaluate(base), model)
     values: dict[str, float] = {}
     for attempt in range(MAX_REDRAWS + 1):
         values = _draw_shape(model, rng, phenotypes, fixed, prior)
-        if attempt == MAX_REDRAWS:
-            log.warning("prior: still broken after %d redraws; keeping the last", MAX_REDRAWS)
-            break
-        trial = dict(phenotypes)
+        trial = dict(base)
         trial.update(values)
         trial.update(fixed)
-        if not is_broken(model, trial):
+        if not is_broken(model, trial, baseline):
             break
+        if attempt == MAX_REDRAWS:
+            log.warning("prior: still broken after %d redraws; keeping the last", MAX_REDRAWS)
     return values
 
 

@@ -89,28 +89,41 @@ def _normalise_set(words) -> dict[str, bool]:
     return {" ".join(tokenize(word)): True for word in words}
 
 
-_TABLES: dict[str, dict[str, object]] = {
-    "neutral": _normalise_set(lx.NEUTRAL),
-    "concept": _normalise_table(lx.PHRASES),
-    "feature": _normalise_table(lx.FEATURES),
-    "attribute": _normalise_table(lx.ATTRIBUTES),
-    "remove": _normalise_set(lx.REMOVE),
-    "less": _normalise_set(lx.LESS),
-    "intensity": _normalise_table(lx.INTENSITY),
-    "side": _normalise_table(lx.SIDES),
-    "flip": _normalise_set(lx.FLIP_SIDE),
-    "stop": _normalise_set(lx.STOPWORDS),
-}
+_TABLES: dict[str, dict[str, object]] = {}
+_TABLES_GENERATION = -1
+
+
+def tables() -> dict[str, dict[str, object]]:
+    """{reading kind: {normalised phrase: value}} of the lexicon in use (rebuilt after
+    ``lexicon.reload()``)."""
+    global _TABLES_GENERATION
+    if _TABLES_GENERATION != lx.GENERATION:
+        _TABLES.clear()
+        _TABLES.update({
+            "neutral": _normalise_set(lx.NEUTRAL),
+            "concept": _normalise_table(lx.PHRASES),
+            "feature": _normalise_table(lx.FEATURES),
+            "attribute": _normalise_table(lx.ATTRIBUTES),
+            "remove": _normalise_set(lx.REMOVE),
+            "less": _normalise_set(lx.LESS),
+            "intensity": _normalise_table(lx.INTENSITY),
+            "side": _normalise_table(lx.SIDES),
+            "flip": _normalise_set(lx.FLIP_SIDE),
+            "stop": _normalise_set(lx.STOPWORDS),
+        })
+        _TABLES_GENERATION = lx.GENERATION
+    return _TABLES
 
 
 def _spans(tokens: list[str]) -> list[_Span]:
     """Greedy longest match: each span gets every reading its phrase has."""
     spans: list[_Span] = []
+    table = tables()
     i = 0
     while i < len(tokens):
         for length in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
             phrase = " ".join(tokens[i:i + length])
-            readings = {kind: table[phrase] for kind, table in _TABLES.items() if phrase in table}
+            readings = {kind: words[phrase] for kind, words in table.items() if phrase in words}
             # a longer phrase that is only filler must not swallow a shorter meaningful one
             if readings and (length == 1 or set(readings) != {"stop"}):
                 spans.append(_Span(phrase, readings))
