@@ -2,7 +2,10 @@
 
 "Applied edit" = the engine's edit plus the one undo step on a ``ParameterState`` plus the new
 mesh (``evaluate``), i.e. what the GUI waits for before it can draw.  Reference in the same
-run: ``evaluate`` alone.  Targets (issue 6): median <= 100 ms offline, <= 300 ms with CLIP.
+run: ``evaluate`` alone.  Targets (issue 6): median <= 100 ms offline, <= 300 ms with CLIP;
+(issue 16) description prompts ("descriptions": the whole description suite of
+tests/test_text_descriptions.py) <= 100 ms each, and a new head from a description with 4
+candidates (``new_heads``) <= 1 s.
 
 CLIP uses ViT-B-32 with random weights (same architecture and cost as the real checkpoint,
 saved and loaded through the real checkpoint loader); its global-direction table is random
@@ -59,6 +62,24 @@ def row(label: str, seconds: np.ndarray, target_ms: float | None) -> str:
     return f"| {label:44s} | {median:9.2f} | {p95:9.2f} | {target:>6s} | {verdict:4s} |"
 
 
+def description_rows(model, engine, applied, repeats: int) -> list[str]:
+    """Rows "descriptions" (the description suite, as applied edits) and the new-head timing."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_text_descriptions import CASES
+
+    from faceeditor.text.new_head import new_heads
+
+    prompts = [prompt for prompt, _, _ in CASES]
+    rows = [row(f"descriptions ({len(prompts)})", timings(applied(engine), prompts, repeats), 100)]
+    new = ["an east asian woman in her thirties", "a tired old sailor", "a friendly grandmother",
+           "a viking", "a young woman with freckles and a slight smile"]
+    rows.append(row("new head from a description, 4 candidates",
+                    timings(lambda p: new_heads(model, p, 4, 0, engine), new, repeats), 1000))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -87,6 +108,7 @@ def main() -> None:
     offline = TextEditEngine(model)
     rows.append(row("offline, lexicon prompts (20)",
                     timings(applied(offline), LEXICON_PROMPTS, args.repeats), 100))
+    rows += description_rows(model, offline, applied, args.repeats)
     if available():
         with tempfile.TemporaryDirectory() as folder:
             matcher = ParaphraseMatcher(cache=Path(folder))

@@ -83,11 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--view", choices=("front", "three-quarter", "profile"), default="front")
     render.add_argument("--size", type=int, default=512, help="image edge in pixels (default 512)")
     render.add_argument("--force", action="store_true", help="overwrite an existing file")
+    render.add_argument("--no-hair", action="store_true",
+                        help="leave out hair, eyebrows, eyelashes and beard")
     render.add_argument("-o", "--output", type=Path, required=True, help="output .png file")
 
     from faceeditor.text.command import add_edit_arguments
 
     add_edit_arguments(commands.add_parser("edit", help="edit a face with a text prompt"))
+
+    from faceeditor.text.new_command import add_new_arguments
+
+    add_new_arguments(commands.add_parser("new", help="new heads from a description"))
+
+    from faceeditor.fit.command import add_fit_arguments
+
+    add_fit_arguments(commands.add_parser(
+        "fit", help="make a head from a photo or a 3D scan (writes a .face project)"))
 
     from faceeditor.batch.cli import add_batch_arguments
 
@@ -218,7 +229,12 @@ def command_render(args: argparse.Namespace) -> int:
         with OffscreenRenderer(args.size, args.size) as renderer:
             if albedo is not None:
                 renderer.set_albedo_map(albedo)
-            image = renderer.render(model.evaluate(params), args.view)
+            mesh = model.evaluate(params)
+            if not args.no_hair:
+                from faceeditor.render.hair_pass import add_hair_pass
+
+                add_hair_pass(renderer, model, params, mesh)
+            image = renderer.render(mesh, args.view)
     except RenderError as error:
         raise CommandFailed(f"cannot render: {error}") from error
     save_png(output, image)
@@ -256,6 +272,14 @@ def main(argv: list[str] | None = None) -> int:
             from faceeditor.text.command import run_edit
 
             return run_edit(args)
+        if args.command == "new":
+            from faceeditor.text.new_command import run_new
+
+            return run_new(args)
+        if args.command == "fit":
+            from faceeditor.fit.command import run_fit
+
+            return run_fit(args)
         if args.command == "batch":
             from faceeditor.batch.cli import command_batch
 

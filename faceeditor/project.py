@@ -6,7 +6,8 @@ A ``.face`` file is UTF-8 JSON::
      "model": {"id": "anny-head", "version": "1"},
      "parameters": {"nose_hump": 0.25, ...},      # every parameter, by name
      "seed": 7,                                   # last randomize seed
-     "camera": {...}, "view": {...}}              # viewport state, free-form JSON objects
+     "camera": {...}, "view": {...},              # viewport state, free-form JSON objects
+     "albedo_texture": "iVBORw0..."}              # optional: base64 PNG skin albedo (a photo fit)
 
 Saves are atomic (temp file + rename). ``load_project`` refuses a corrupt, foreign or
 newer-format file with a ``ProjectError`` whose message is one readable line; nothing is
@@ -19,6 +20,8 @@ and is offered for recovery.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import logging
@@ -53,6 +56,8 @@ class Project:
         camera, view: viewport state (JSON-compatible dicts, owned by the GUI).
         model_id, model_version: the model the values are meant for.
         source: for an autosave, the project path the user was editing (or None).
+        albedo_png: PNG bytes of a skin albedo that replaces the procedural one (a photo
+            projected by ``faceeditor fit``), or None.
     """
 
     parameters: dict[str, float]
@@ -62,6 +67,7 @@ class Project:
     camera: dict[str, Any] = dataclasses.field(default_factory=dict)
     view: dict[str, Any] = dataclasses.field(default_factory=dict)
     source: str | None = None
+    albedo_png: bytes | None = None
 
     @classmethod
     def for_model(cls, model: FaceModel, parameters: dict[str, float], **fields: Any) -> Project:
@@ -80,6 +86,8 @@ class Project:
         }
         if self.source is not None:
             document["source"] = self.source
+        if self.albedo_png is not None:
+            document["albedo_texture"] = base64.b64encode(self.albedo_png).decode("ascii")
         return document
 
 
@@ -142,7 +150,22 @@ def decode_project(data: bytes, model: FaceModel, name: str = "project") -> Proj
     return Project(parameters=parameters, model_id=model_id, model_version=model_version,
                    seed=seed, camera=_field(document, "camera", dict, name, {}),
                    view=_field(document, "view", dict, name, {}),
-                   source=source if isinstance(source, str) else None)
+                   source=source if isinstance(source, str) else None,
+                   albedo_png=_albedo_png(document, name))
+
+
+def _albedo_png(document: dict, name: str) -> bytes | None:
+    text = document.get("albedo_texture")
+    if text is None:
+        return None
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True) if isinstance(text, str) \
+            else b""
+    except (binascii.Error, UnicodeEncodeError):
+        data = b""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ProjectError(f"{name} is corrupt: \"albedo_texture\" is not a base64 PNG image")
+    return data
 
 
 def _field(document: dict, key: str, kind: type, name: str, default: Any = None) -> Any:

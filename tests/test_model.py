@@ -118,8 +118,8 @@ def test_left_is_plus_x(model):
 def test_every_parameter_moves_the_mesh(model):
     neutral = model.evaluate().vertices
     for p in model.spec:
-        if p.kind == "albedo":
-            continue  # appearance only: faceeditor.albedo, tests/test_albedo.py
+        if p.kind in ("albedo", "hair"):
+            continue  # appearance and hair cards: tests/test_albedo.py, tests/test_hair.py
         moved = max(np.abs(model.evaluate({p.name: value}).vertices - neutral).max()
                     for value in (p.minimum, p.maximum))
         assert moved > 2e-4, p.name  # "proportions" barely shapes the head (0.4 mm)

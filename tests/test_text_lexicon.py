@@ -32,13 +32,53 @@ def test_packaged_files_are_the_lexicon_and_every_reference_resolves():
         assert attribute in loaded.attributes.values(), attribute
         assert concept in loaded.concepts
     for a, b in loaded.opposites.items():
-        assert loaded.opposites[b] == a
+        assert b in loaded.concepts and b in loaded.opposites, (a, b)
     assert set(EXPRESSIONS) <= set(loaded.concepts)
     assert loaded.concepts["smile"].kind == "expression"
     assert loaded.concepts["nose_wide"].effect["nose_scale_horiz"] == pytest.approx(0.7)
     assert loaded.concepts["freckles"].kind == "appearance"
     assert loaded.intensity["slightly"] == pytest.approx(0.45)
     assert "without" in loaded.remove and "the" in loaded.stopwords
+
+
+def test_each_packaged_phrase_is_listed_once():
+    import tomllib
+
+    seen: dict[str, str] = {}
+    for path in lexicon.data_files():
+        data = tomllib.loads(path.read_text())
+        for kind in lexicon.KINDS:
+            for name, entry in data.get(kind, {}).items():
+                for phrase in entry.get("phrases", []):
+                    where = f"{path.name}:{kind}.{name}"
+                    assert phrase not in seen, f"{phrase!r} in {seen[phrase]} and {where}"
+                    seen[phrase] = where
+
+
+def test_each_packaged_concept_is_defined_once():
+    import tomllib
+
+    seen: dict[str, str] = {}
+    for path in lexicon.data_files():
+        data = tomllib.loads(path.read_text())
+        for kind in lexicon.KINDS:
+            for name in data.get(kind, {}):
+                where = f"{path.name}:{kind}.{name}"
+                assert name not in seen, f"{name!r} is {seen[name]} and {where}"
+                seen[name] = where
+
+
+def test_includes_resolve_and_do_not_loop():
+    loaded = lexicon.load(user=None)
+
+    def depth(name, path=()):
+        assert name not in path, f"includes loop: {path + (name,)}"
+        included = loaded.concepts[name].includes
+        return 1 + max((depth(n, path + (name,)) for n in included), default=0)
+
+    for name, concept in loaded.concepts.items():
+        assert set(concept.includes) <= set(loaded.concepts), name
+        assert depth(name) <= 4, name
 
 
 def test_user_file_adds_words_and_concepts(tmp_path, monkeypatch, restore_lexicon):

@@ -13,6 +13,8 @@ import collections
 import json
 from pathlib import Path
 
+import numpy as np
+
 from faceeditor import __version__
 from faceeditor.batch.config import BatchConfig
 from faceeditor.batch.render import CLASS_COLOURS, CLASSES, DEPTH_SCALE
@@ -65,6 +67,28 @@ def ancestry(weights: dict[str, float]) -> str:
     return name if weights[name] >= MIXED_BELOW else "mixed"
 
 
+def options(config: BatchConfig) -> str:
+    parts = [f"size {config.size} px" if config.renders else "no images",
+             f"expressions {', '.join(config.expressions)}",
+             f"head pose within +-{config.pose_range:g} degrees (roll a third of that)",
+             f"lighting {config.lighting}"]
+    if config.template_params:
+        parts.append(f"every head from a template, {', '.join(config.vary)} varied")
+    return "; ".join(parts)
+
+
+def pose_summary(records: list[dict]) -> str:
+    poses = [r["head_pose"] for r in records if "head_pose" in r]
+    if not poses:
+        return "no images"
+    parts = []
+    for angle in ("yaw", "pitch", "roll"):
+        values = np.array([p[angle] for p in poses])
+        parts.append(f"{angle} {values.min():.1f} .. {values.max():.1f} "
+                     f"(mean {values.mean():.1f}, sd {values.std():.1f})")
+    return "; ".join(parts)
+
+
 def card(config: BatchConfig, records: list[dict], failures: list[tuple[int, str]]) -> str:
     total = len(records)
     people = [r["demographics"] for r in records]
@@ -97,9 +121,7 @@ pretty_name: faceeditor synthetic heads (seed {config.seed})
 Every item is a pure function of the run seed, its index and the options below: running the
 same command again makes the same bytes.
 
-Options: size {config.size} px, expressions {", ".join(config.expressions)}, head pose within
-+-{config.pose_range:g} degrees (roll a third of that), lighting {config.lighting}
-{f", template with {', '.join(config.vary)} varied" if config.template_params else ""}.
+Options: {options(config)}.
 
 ## Licence
 
@@ -126,6 +148,11 @@ Skin tone (model melanin, Fitzpatrick-like bands)
 Expression
 
 {_table(expressions, total)}
+Head pose (degrees): {pose_summary(records)}
+
+Background
+
+{_table(collections.Counter(r.get("background", "none") for r in records), total)}
 ## Files
 
 - `images/NNNNNN.png`: the rendered head on a procedural background (RGB).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from faceeditor.batch.config import BatchConfig, BatchConfigError, split_list
@@ -64,9 +65,16 @@ def command_batch(args: argparse.Namespace) -> int:
     """Run the batch; 0 when every item is complete, 1 if any failed, 130 if interrupted."""
     from faceeditor.batch.runner import run_batch
 
-    summary = run_batch(config_from_args(args))
+    config = config_from_args(args)
+    try:
+        summary = run_batch(config)
+    except KeyboardInterrupt:  # before any item was made (loading, checking the folder)
+        print("interrupted", file=sys.stderr)
+        return 130
     print(summary.text())
     if summary.interrupted:
         return 130
+    if summary.stopped:
+        return 1
     return 1 if summary.failures else 0
 

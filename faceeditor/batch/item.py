@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from faceeditor.batch.config import BatchConfig
+from faceeditor.batch.hair import hair_meshes
 from faceeditor.batch.render import ALBEDO_SIZE, CLASS_COLOURS, DEPTH_SCALE, ItemRenderer, \
     extrinsics, intrinsics, project
 from faceeditor.batch.scene import Scene, make_scene
@@ -56,7 +57,7 @@ def png_bytes(image: np.ndarray, mode: str | None = None, palette=None) -> bytes
     if palette is not None:
         picture.putpalette([c for colour in palette for c in colour])
     out = io.BytesIO()
-    picture.save(out, format="PNG", compress_level=6)
+    picture.save(out, format="PNG", compress_level=3)  # near level 6 in size, 2.5x faster
     return out.getvalue()
 
 
@@ -136,7 +137,10 @@ class ItemMaker:
 
         config, size = self.config, self.config.size
         mesh = self.model.evaluate(scene.params)
-        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE))
+        face = self.landmarks["ibug68"].points.positions(np.asarray(mesh.vertices, np.float64),
+                                                         np.asarray(mesh.faces))
+        hair = hair_meshes(self.model, scene.params, mesh)
+        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE), face, hair)
         files[f"images/{name}.png"] = png_bytes(out.image)
         row: dict[str, object] = {"file_name": f"images/{name}.png"}
         K = intrinsics(out.camera, size, size)

@@ -13,6 +13,7 @@ from typing import TextIO
 REDRAW = 0.2
 LOG_EVERY = 30.0
 WIDTH = 28
+STEADY_AFTER = 3
 
 
 def clock(seconds: float) -> str:
@@ -31,12 +32,17 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.began = time.monotonic()
         self._drawn = 0.0
+        self._first: float | None = None  # when the first item of this run finished
 
     @property
     def rate(self) -> float:
-        """Items per second made in this run."""
-        elapsed = time.monotonic() - self.began
-        return (self.done - self.start + self.failed) / elapsed if elapsed > 0 else 0.0
+        """Items per second in this run, counted from the first finished item once there are
+        a few (so the workers' start-up does not inflate the time left)."""
+        finished = self.done - self.start + self.failed
+        now = time.monotonic()
+        if self._first is not None and finished > STEADY_AFTER and now > self._first:
+            return (finished - 1) / (now - self._first)
+        return finished / (now - self.began) if now > self.began else 0.0
 
     def line(self) -> str:
         finished = self.done + self.failed
@@ -51,6 +57,8 @@ class Progress:
                 f"ETA {eta}{failed}")
 
     def update(self, ok: bool) -> None:
+        if self._first is None:
+            self._first = time.monotonic()
         if ok:
             self.done += 1
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
@@ -19,6 +20,8 @@ from faceeditor.batch.progress import Progress
 log = logging.getLogger(__name__)
 
 MANIFEST_EVERY = 1.0  # seconds between manifest writes while items complete
+#: Stop the run when this many items in a row failed (a full disk, a broken install).
+STOP_AFTER_FAILURES = 10
 
 
 @dataclasses.dataclass
@@ -34,6 +37,7 @@ class BatchSummary:
         failures: (index, reason) of the items that failed.
         seconds: wall time of making items.
         interrupted: the run was stopped (Ctrl+C) before the end.
+        stopped: why the run gave up early (``STOP_AFTER_FAILURES`` failures in a row), or "".
     """
 
     count: int
@@ -43,6 +47,7 @@ class BatchSummary:
     failures: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    stopped: str = ""
 
     @property
     def complete(self) -> int:
@@ -62,9 +67,38 @@ class BatchSummary:
         if self.failures:
             lines.append(f"{len(self.failures)} failed:")
             lines += [f"  item {index}: {reason}" for index, reason in self.failures]
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}; fix that and run the same command again "
+                         "to resume")
         if self.interrupted:
             lines.append("interrupted: run the same command again to resume")
         return "\n".join(lines)
+
+
+def _make(config: BatchConfig, pending: list[int], manifest: Manifest, summary: BatchSummary,
+          broken: set[int], progress: Progress) -> None:
+    """Make ``pending`` items, recording each in the manifest as it completes."""
+    in_a_row = 0
+    with contextlib.closing(outcomes(config, pending)) as stream:
+        for outcome in stream:
+            if outcome.error is None and outcome.data is not None:
+                try:  # the worker sent its files back (Ray --return-bytes)
+                    outcome.hashes = write_files(config.output, outcome.data)
+                except OSError as error:
+                    outcome.error = f"cannot write its files: {error.strerror or error}"
+            if outcome.error is None:
+                manifest.add(outcome.index, outcome.hashes)
+                manifest.save(every=MANIFEST_EVERY)
+                summary.made += 1
+                summary.remade += outcome.index in broken
+                in_a_row = 0
+            else:
+                summary.failures.append((outcome.index, outcome.error))
+                in_a_row += 1
+            progress.update(outcome.error is None)
+            if in_a_row >= STOP_AFTER_FAILURES:
+                summary.stopped = f"the last {in_a_row} items failed ({outcome.error})"
+                return
 
 
 def remove_leftovers(folder: Path) -> None:
@@ -105,17 +139,7 @@ def run_batch(config: BatchConfig, progress_stream: TextIO | None = None) -> Bat
     began = time.monotonic()
     try:
         if pending:
-            for outcome in outcomes(config, pending):
-                if outcome.error is None and outcome.data is not None:
-                    outcome.hashes = write_files(config.output, outcome.data)
-                if outcome.error is None:
-                    manifest.add(outcome.index, outcome.hashes)
-                    manifest.save(every=MANIFEST_EVERY)
-                    summary.made += 1
-                    summary.remade += outcome.index in broken
-                else:
-                    summary.failures.append((outcome.index, outcome.error))
-                progress.update(outcome.error is None)
+            _make(config, pending, manifest, summary, broken, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:

@@ -24,7 +24,7 @@ NEUTRAL_SHARE = 0.2
 VARY_KINDS = {"shape": ("phenotype", "local", "asym"), "skin": ("albedo",), "hair": ("hair",),
               "expression": ("expression",)}
 FOV_RANGE = (18.0, 32.0)          # vertical field of view, degrees
-MARGIN_RANGE = (1.02, 1.3)        # framing margin around the head's bounding box
+MARGIN_RANGE = (1.6, 2.6)         # framing margin around the face's landmarks (2.6: whole head)
 SHIFT = 0.06                      # image-plane shift of the framing, in frame heights
 
 

@@ -196,6 +196,8 @@ class PointProblem:
         """(N, 3, G) derivative of the positions by each solver variable at ``vector``."""
         columns = self.coefficient_jacobian(vector)  # (C, G), mostly zero rows
         rows = np.flatnonzero(np.abs(columns).sum(1))
+        if not len(rows):
+            return np.zeros((*self.offset.shape, len(self.groups)))
         flat = self.matrix[rows].reshape(len(rows), -1)
         return (columns[rows].T @ flat).T.reshape(*self.offset.shape, len(self.groups))
 
@@ -316,3 +318,56 @@ class PointProblem:
             if change <= 1e-10 * max(current, 1e-12) or np.abs(step).max() < 1e-7:
                 break
         return vector
+
+
+def levenberg_marquardt(x0: np.ndarray, residuals, jacobian, lower: np.ndarray | None = None,
+                        upper: np.ndarray | None = None, iterations: int = 10) -> np.ndarray:
+    """Minimise ``|residuals(x)|^2`` from ``x0`` within box bounds by damped Gauss-Newton steps.
+
+    Variables held at a bound by the gradient are left out of a step (an active set), so
+    sliders that start at a bound (expressions at 0) do not stall the others.
+
+    Args:
+        x0: (n,) start.
+        residuals: x -> (R,) residual vector (priors included as rows).
+        jacobian: x -> (R, n) its derivative.
+        lower, upper: (n,) bounds (None: unbounded; use +-inf for free entries).
+        iterations: steps at most; stops early when a step no longer lowers the cost.
+    Returns:
+        (n,) the best x found.
+    """
+    x = np.asarray(x0, np.float64).copy()
+    lower = np.full(len(x), -np.inf) if lower is None else np.asarray(lower, np.float64)
+    upper = np.full(len(x), np.inf) if upper is None else np.asarray(upper, np.float64)
+    x = np.clip(x, lower, upper)
+    r = residuals(x)
+    current = float(r @ r)
+    damping = 1e-3
+    for _ in range(iterations):
+        jac = jacobian(x)
+        hessian = jac.T @ jac
+        gradient = jac.T @ r
+        free = ~(((x <= lower) & (gradient > 0)) | ((x >= upper) & (gradient < 0)))
+        if not free.any():
+            break
+        h = hessian[np.ix_(free, free)]
+        diagonal = np.diag(h) + 1e-9
+        improved = False
+        for _attempt in range(8):
+            step = np.zeros(len(x))
+            step[free] = -np.linalg.solve(h + damping * np.diag(diagonal), gradient[free])
+            candidate = np.clip(x + step, lower, upper)
+            r_candidate = residuals(candidate)
+            value = float(r_candidate @ r_candidate)
+            if value <= current:
+                improved = True
+                break
+            damping *= 10.0
+        if not improved:
+            break
+        change = current - value
+        x, r, current = candidate, r_candidate, value
+        damping = max(damping / 10.0, 1e-9)
+        if change <= 1e-9 * max(current, 1e-12):
+            break
+    return x

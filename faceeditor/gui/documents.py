@@ -76,6 +76,30 @@ class DocumentsMixin:
         self._update_title()
         self.viewport.frame_face("front")
 
+    def new_from_description(self, prompt: str = ""):
+        """File > New Head from Description: four candidates to pick from (None for a research
+        model, which has no description words)."""
+        from faceeditor.gui.new_head_dialog import NewHeadDialog
+        from faceeditor.text.engine import TextEditEngine
+
+        if self.backend is not None:
+            self.notifications.error("New heads from a description need the built-in head "
+                                     "model (File > New)")
+            return None
+        dialog = NewHeadDialog(self.model, TextEditEngine(self.model), prompt.strip(),
+                               parent=self)
+        dialog.chosen.connect(self.use_new_head)
+        self.new_head_dialog = dialog
+        dialog.show()
+        if prompt.strip():
+            dialog.generate()
+        return dialog
+
+    def use_new_head(self, candidate) -> None:
+        """Start from a picked candidate: one undo step."""
+        self.state.replace_all(candidate.values, label="New head from description")
+        self.viewport.frame_face("front")
+
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return

@@ -31,6 +31,7 @@ from faceeditor.gui.panel import ParameterPanel
 from faceeditor.gui.perf import FrameTimePlot
 from faceeditor.gui.prompt_panel import PromptPanel
 from faceeditor.gui.research import ResearchModelsMixin
+from faceeditor.gui.sculpt_tool import install_sculpt
 from faceeditor.gui.viewport import Viewport
 from faceeditor.gui.workers import NotificationArea
 from faceeditor.model.face_model import FaceModel
@@ -84,6 +85,7 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
         self.setCentralWidget(self.viewport_container)
         self.prompt_panel = PromptPanel(PromptSession(TextEditEngine(model), self.state,
                                                       live=True))
+        self.prompt_panel.newHeadRequested.connect(self.new_from_description)
         self.prompt_dock = self._dock("Text prompt", self.prompt_panel,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel = ParameterPanel(self.state)
@@ -105,6 +107,7 @@ class MainWindow(DocumentsMixin, ResearchModelsMixin, QMainWindow):
         self.statusBar().addPermanentWidget(self.model_hint)
 
         build_menus(self)
+        self.sculpt = install_sculpt(self)
         self._listen_to_state()
         self._autosave_timer = QTimer(self, interval=AUTOSAVE_INTERVAL_MS,
                                       timeout=self.write_autosave)

@@ -17,6 +17,8 @@ def build_menus(window) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     add(file_menu, "&New", window.new_face, QKeySequence.StandardKey.New)
+    add(file_menu, "New Head from &Description…", lambda: window.new_from_description(
+        window.prompt_panel.prompt.text()), tip="Describe a person; pick one of four heads")
     add(file_menu, "&Open…", window.open_dialog, QKeySequence.StandardKey.Open)
     window.recent_menu = file_menu.addMenu("Open &Recent")
     file_menu.addSeparator()
@@ -124,5 +126,6 @@ W: wireframe · T: turntable · Alt+1..4: shaded / albedo / normals / shading on
 F12: frame-time plot · Ctrl+F: find a slider · double-click a slider: reset it
 Ctrl+Z / Ctrl+Shift+Z: undo / redo · Ctrl+R: randomize · Ctrl+L: symmetry lock
 Ctrl+N / Ctrl+O / Ctrl+S / Ctrl+Shift+S: new / open / save / save as
-Ctrl+E: export GLB / OBJ · Ctrl+Shift+P: screenshot at any size"""
+Ctrl+E: export GLB / OBJ · Ctrl+Shift+P: screenshot at any size
+S: sculpt mode (drag the face; Ctrl+click pins; Esc cancels) · Shift+E: sculpt expressions"""
 

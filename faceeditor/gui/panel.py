@@ -83,11 +83,12 @@ class ParamRow(QWidget):
         self.label.setMinimumWidth(120)
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.slider = ResettableSlider()
-        self.slider.setRange(0, SLIDER_STEPS)
+        self.steps = len(spec.choices) - 1 if spec.choices else SLIDER_STEPS
+        self.slider.setRange(0, self.steps)
         self.slider.setObjectName(f"slider_{spec.name}")
         self.box = QDoubleSpinBox()
         self.box.setRange(spec.minimum, spec.maximum)
-        self.box.setDecimals(3)
+        self.box.setDecimals(0 if spec.choices else 3)
         self.box.setSingleStep((spec.maximum - spec.minimum) / 100.0)
         self.box.setFixedWidth(72)
         self.box.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
@@ -110,11 +111,11 @@ class ParamRow(QWidget):
 
     def to_position(self, value: float) -> int:
         span = self.spec.maximum - self.spec.minimum
-        return round((value - self.spec.minimum) / span * SLIDER_STEPS)
+        return round((value - self.spec.minimum) / span * self.steps)
 
     def to_value(self, position: int) -> float:
         span = self.spec.maximum - self.spec.minimum
-        return self.spec.minimum + span * position / SLIDER_STEPS
+        return self.spec.minimum + span * position / self.steps
 
     def _on_slider(self, position: int) -> None:
         self.state.set_value(self.spec.name, self.to_value(position))
@@ -129,6 +130,8 @@ class ParamRow(QWidget):
         with QSignalBlocker(self.slider), QSignalBlocker(self.box):
             self.slider.setValue(self.to_position(value))
             self.box.setValue(value)
+        if self.spec.choices:  # a choice shows its name: "Hair style: bob"
+            self.label.setText(f"{self.spec.label}: {self.spec.choice(value)}")
         changed = value != self.spec.default
         font = self.label.font()
         if font.bold() != changed:
@@ -288,7 +291,7 @@ class ParameterPanel(QWidget):
         for section in self.sections:
             inner_layout.addWidget(section)
         inner_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

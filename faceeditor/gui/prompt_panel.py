@@ -9,6 +9,7 @@ keystrokes and draws results.
 from __future__ import annotations
 
 import time
+from html import escape
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceeditor.text.engine import EditResult
+from faceeditor.text.report import ignored_words, word_effects
 from faceeditor.text.session import MAX_STRENGTH, PromptSession
 
 POLL_MS = 50
@@ -30,13 +32,16 @@ MAX_BARS = 12
 
 
 class PromptPanel(QWidget):
-    """Prompt box, strength, Apply/Undo, status line and the "what moved" chart.
+    """Prompt box, strength, Apply/Undo, status line, what each word did (ignored words with
+    "did you mean" links that fix the prompt) and the "what moved" chart.
 
     Signals:
         applied(EditResult): after a prompt was applied to the state.
+        newHeadRequested(str): "New head…" pressed, with the prompt's text.
     """
 
     applied = Signal(object)
+    newHeadRequested = Signal(str)
 
     def __init__(self, session: PromptSession, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,8 +56,16 @@ class PromptPanel(QWidget):
         self.strength_label = QLabel()
         self.apply_button = QPushButton("Apply")
         self.undo_button = QPushButton("Undo")
+        self.new_head_button = QPushButton("New head…")
+        self.new_head_button.setToolTip("Start a new head from this description: pick one of "
+                                        "four candidates")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.words = QLabel()
+        self.words.setWordWrap(True)
+        self.words.setTextFormat(Qt.TextFormat.RichText)
+        self.words.setStyleSheet("font-size: 11px;")
+        self.words.hide()
         self.engine_note = QLabel()
         self.engine_note.setWordWrap(True)
         self.engine_note.setStyleSheet("color: #9a9ca4; font-size: 11px;")
@@ -77,10 +90,12 @@ class PromptPanel(QWidget):
         controls.addWidget(self.strength_label)
         controls.addWidget(self.apply_button)
         controls.addWidget(self.undo_button)
+        controls.addWidget(self.new_head_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompt)
         layout.addLayout(controls)
         layout.addWidget(self.status)
+        layout.addWidget(self.words)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.engine_note)
 
@@ -90,6 +105,9 @@ class PromptPanel(QWidget):
         self.strength.valueChanged.connect(self._on_strength)
         self.apply_button.clicked.connect(self.apply)
         self.undo_button.clicked.connect(self.undo)
+        self.new_head_button.clicked.connect(
+            lambda: self.newHeadRequested.emit(self.prompt.text()))
+        self.words.linkActivated.connect(self.use_suggestion)
         self.timer.timeout.connect(self._poll)
         self._on_strength(self.strength.value())
 
@@ -104,6 +122,17 @@ class PromptPanel(QWidget):
     def undo(self) -> None:
         self.session.undo()
         self.show_result(None)
+
+    def use_suggestion(self, link: str) -> None:
+        """A "did you mean" link (``word|suggestion``): put the suggestion in the prompt."""
+        word, _, suggestion = link.partition("|")
+        text = self.prompt.text()
+        index = text.lower().find(word.lower())
+        if index < 0 or not suggestion:
+            return
+        text = text[:index] + suggestion + text[index + len(word):]
+        self.prompt.setText(text)
+        self._on_text_edited(text)
 
     def _on_text_edited(self, text: str) -> None:
         self.session.text_changed(text, time.monotonic())
@@ -151,10 +180,13 @@ class PromptPanel(QWidget):
         self._drawn = {}
         if result is None:
             self.status.setText("")
+            self.words.hide()
             self._show_placeholder(True)
             return
         prefix = "Applied: " if applied else "Preview: "
         self.status.setText(prefix + result.message())
+        self.words.setText(words_html(result))
+        self.words.setVisible(bool(result.effects or result.unrecognized))
         moved = sorted(result.changed.items(), key=lambda kv: -abs(kv[1]))[:MAX_BARS]
         self._show_placeholder(not moved)
         if not moved:
@@ -184,3 +216,21 @@ class PromptPanel(QWidget):
     def bar_values(self) -> dict[str, float]:
         """{parameter: delta} currently drawn (for tests and accessibility)."""
         return dict(self._drawn)
+
+
+def words_html(result: EditResult) -> str:
+    """What each word did, and the ignored words with "did you mean" links."""
+    lines = []
+    for effect in word_effects(result):
+        moved = ", ".join(f"{name} {delta:+.2f}" for name, delta in effect.moved)
+        more = f" +{effect.count - len(effect.moved)} more" if effect.count > len(effect.moved) else ""
+        lines.append(f"<b>{escape(effect.words)}</b> → {escape(effect.meaning)}"
+                     f"<span style='color:#9a9ca4'>: {escape(moved) or 'no change'}{more}</span>")
+    for word, suggestions in ignored_words(result):
+        hint = ""
+        if suggestions:
+            links = ", ".join(f"<a href='{escape(word)}|{escape(s)}'>{escape(s)}</a>"
+                              for s in suggestions)
+            hint = f" — did you mean {links}?"
+        lines.append(f"<span style='color:#e0a060'><s>{escape(word)}</s> ignored</span>{hint}")
+    return "<br>".join(lines)

@@ -25,7 +25,7 @@ import time
 
 import moderngl
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QNativeGestureEvent, QWheelEvent
 from PySide6.QtOpenGL import QOpenGLWindow
 
@@ -33,6 +33,8 @@ from faceeditor.model.mesh import FaceMesh
 from faceeditor.render.camera import OrbitCamera
 from faceeditor.render.errors import RenderError
 from faceeditor.render.framebuffer import OffscreenTarget
+from faceeditor.hair import hair_for
+from faceeditor.render.hair_pass import HairPass
 from faceeditor.render.offscreen import OffscreenRenderer
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
@@ -102,6 +104,8 @@ class Viewport(QOpenGLWindow):
         self.ctx: moderngl.Context | None = None
         self._mesh: FaceMesh | None = None
         self._mesh_dirty = True
+        self.hair: HairPass | None = None  # hair, brows, lashes, beard (embedded model only)
+        self._hair_mesh: FaceMesh | None = None  # the head the hair pass was fitted to
         self.use_albedo = True  # colour from faceeditor.albedo's GPU generator when available
         self._albedo_drawer = None  # faceeditor.albedo.gpu.GpuAlbedo on this context
         self._albedo_texture: moderngl.Texture | None = None
@@ -114,6 +118,9 @@ class Viewport(QOpenGLWindow):
         self._fullAlbedoReady.connect(self._receive_full_albedo)
         self._framed = False
         self._drag_origin: QPointF | None = None
+        #: a mouse tool (the sculpt tool) offered every mouse event first: its
+        #: ``mouse_press/move/release(event)`` return True when they used the event
+        self.tool = None
         self._drag_button = Qt.MouseButton.NoButton
         self._paint_started = 0.0
         self.frames_presented = 0
@@ -150,6 +157,7 @@ class Viewport(QOpenGLWindow):
         self.invalidate()
 
     def _on_values_changed(self, names: frozenset[str]) -> None:
+        self._hair_mesh = None
         geometry = [self.state.is_geometry(name) for name in names]
         if any(geometry):
             self._mesh_dirty = True
@@ -233,6 +241,8 @@ class Viewport(QOpenGLWindow):
     def initializeGL(self) -> None:
         self.ctx = moderngl.create_context()
         self.renderer = OffscreenRenderer(1, 1, samples=0, ctx=self.ctx)
+        self.hair = HairPass()
+        self.renderer.add_pass(self.hair)
         self._apply_settings()
         log.info("viewport OpenGL: %s", self.ctx.info.get("GL_RENDERER"))
 
@@ -253,6 +263,7 @@ class Viewport(QOpenGLWindow):
         camera, background = self.orbit.camera(), self.settings.background
         width, height = framebuffer.viewport[2:]
         self._interactive_frame = not self._still
+        self._update_hair(mesh)
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
             self.renderer.draw_into(target.draw, mesh, camera, background)
@@ -275,6 +286,21 @@ class Viewport(QOpenGLWindow):
             self.renderer.draw_into(framebuffer, mesh, camera, background)
         if self.refine_when_idle:
             self._refine_timer.start()
+
+    def _update_hair(self, mesh: FaceMesh) -> None:
+        """Fit the hair to ``mesh``; alpha-tested only while interacting, soft when still."""
+        if self.hair is None:
+            return
+        self.hair.still = not self._interactive_frame
+        if mesh is self._hair_mesh:
+            return
+        self._hair_mesh = mesh
+        if self.backend is not None:  # other topologies have no hair binding
+            self.hair.set_meshes([])
+            return
+        model = self.state.model
+        params = self.state.values()
+        self.hair.set_meshes(hair_for(model, params).evaluate(mesh))
 
     def _adapt_scale(self, milliseconds: float) -> None:
         """Three interactive frames over budget: draw smaller; ten well under: draw larger."""
@@ -430,6 +456,10 @@ class Viewport(QOpenGLWindow):
                     renderer.set_albedo_map(self.backend.evaluate_albedo(self.state.vector))
                 elif self._albedo_texture is not None:
                     renderer.set_albedo_texture(self._albedo_texture)
+                if self.hair is not None and self.hair.meshes:
+                    hair = HairPass()
+                    renderer.add_pass(hair)
+                    hair.set_meshes(self.hair.meshes)
                 # same camera; the projection takes the image's aspect, the vertical framing stays
                 return renderer.render(self.current_mesh(), self.orbit.camera(),
                                        self.settings.background)
@@ -462,6 +492,9 @@ class Viewport(QOpenGLWindow):
         self.set_orbit(self.orbit.orbited(TURNTABLE_DEGREES_PER_SECOND * elapsed, 0.0))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.tool is not None and self.tool.mouse_press(event):
+            event.accept()
+            return
         self._drag_origin = event.position()
         self._drag_button = event.button()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -469,6 +502,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_move(event):
+            return
         if self._drag_origin is None:
             return
         delta = event.position() - self._drag_origin
@@ -481,6 +516,8 @@ class Viewport(QOpenGLWindow):
             self.set_orbit(self.orbit.panned(-delta.x() * scale, delta.y() * scale))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None and self.tool is not None and self.tool.mouse_release(event):
+            return
         self._drag_origin = None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -495,6 +532,8 @@ class Viewport(QOpenGLWindow):
         event.accept()
 
     def event(self, event) -> bool:
+        if event.type() == QEvent.Type.Leave and self.tool is not None:
+            self.tool.mouse_leave()
         if isinstance(event, QNativeGestureEvent):
             if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
                 self.set_orbit(self.orbit.zoomed(1.0 / (1.0 + event.value())))
@@ -523,5 +562,6 @@ class Viewport(QOpenGLWindow):
             finally:
                 self.doneCurrent()
             self.renderer = None
+            self.hair = None
         self._turntable.stop()
         self._refine_timer.stop()

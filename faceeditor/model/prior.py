@@ -18,7 +18,8 @@
 * appearance (``albedo`` kind), coherent with the shape: ``skin_melanin`` around the
   ancestry-weighted mean of ``MELANIN_BY_ANCESTRY``; hair and iris darker with darker skin,
   freckles mostly on light skin; redness and age spots grow with age; beard shadow only for
-  male-leaning ``gender``; makeup now and then on female-leaning heads.
+  male-leaning ``gender``; makeup now and then on female-leaning heads;
+* hair (``hair`` kind), from its own stream ``default_rng([seed, 2])``: ``faceeditor.hair.prior``.
 
 Heads whose shape changes break the geometry (teeth through the lips, an eyeball through a lid,
 beyond what the same phenotypes show without shape changes: ``faceeditor.model.breakage``) are
@@ -28,7 +29,7 @@ sliders are conditioned on (the others move as real faces co-vary), anything els
 
 Random streams: shape ``default_rng(seed)`` (which seeds one generator for the phenotypes and one
 for the shape draws, so fixing a phenotype keeps the face's own variation), appearance
-``default_rng([seed, 1])``, hair ``default_rng([seed, 2])`` (reserved).
+``default_rng([seed, 1])``, hair ``default_rng([seed, 2])``.
 
 The latent vector ``z`` has one entry per parameter (spec order) and standardises it by the
 prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the average head and
@@ -56,6 +57,7 @@ ASYM_SPREAD = 0.08
 EXPRESSION_SPREAD = 0.5
 SIDE_JITTER = 0.06
 ALBEDO_SPREAD = 0.2
+HAIR_SPREAD = 0.2
 
 #: Mean and spread of ``skin_melanin`` for each ancestry weight (mixed linearly).
 MELANIN_BY_ANCESTRY = {"african": (0.74, 0.1), "asian": (0.33, 0.07), "caucasian": (0.12, 0.07)}
@@ -91,6 +93,8 @@ def prior_spread(param: ParamSpec) -> float:
         return EXPRESSION_SPREAD
     if param.kind == "albedo":
         return ALBEDO_SPREAD
+    if param.kind == "hair":
+        return 1.0 if param.choices else HAIR_SPREAD
     if param.name.startswith(WHOLE_HEAD) or param.name[2:].startswith(WHOLE_HEAD):
         return WHOLE_HEAD_SPREAD
     return LOCAL_SPREAD[param.group]
@@ -143,6 +147,9 @@ def sample(model: FaceModel, seed: int, fixed: Mapping[str, float] | None = None
                                 shape_prior or load_shape_prior()))
     years_drawn = _interp(params["age"], calibration_ages(model), calibration_years(model))
     params.update(_sample_appearance(params, years_drawn, np.random.default_rng([seed, 1])))
+    from faceeditor.hair.prior import sample_hair
+
+    params.update(sample_hair(params, years_drawn, np.random.default_rng([seed, 2])))
     params.update(fixed)
     return params
 

@@ -10,7 +10,10 @@ Names are stable (saved in project files, typed on the command line):
 * asymmetries: ``asym_eye_1`` ... (-1..1; positive moves the face's left side);
 * expressions: the 52 ARKit blendshape names, exactly (``jawOpen``, ``mouthSmileLeft``; 0..1);
 * appearance (kind ``albedo``, groups Skin, Makeup, Eyes colour; 0..1): ``ALBEDO_PARAMS``, e.g.
-  ``skin_melanin``, ``freckles``, ``lipstick_opacity``, ``iris_melanin``.
+  ``skin_melanin``, ``freckles``, ``lipstick_opacity``, ``iris_melanin``;
+* hair (kind ``hair``, groups Hair, Eyebrows & lashes, Beard): ``HAIR_PARAMS`` from
+  ``hair_params.json``, e.g. ``hair_style`` (a choice: the value indexes ``choices``),
+  ``hair_length``, ``eyelash_length``, ``beard_style``. They drive ``faceeditor.hair``.
 
 Left and right are the face's own: ``l_`` / ``...Left`` is the subject's left, which is +X.
 """
@@ -18,9 +21,11 @@ Left and right are the face's own: ``l_`` / ``...Left`` is the subject's left, w
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 from collections.abc import Iterable, Mapping
+from importlib import resources
 
 import numpy as np
 
@@ -40,7 +45,20 @@ GROUP_LABELS = {
 }
 
 #: Kinds of parameter, i.e. which block of the model they drive.
-KINDS = ("phenotype", "local", "asym", "expression", "albedo")
+KINDS = ("phenotype", "local", "asym", "expression", "albedo", "hair")
+
+
+def _load_hair_params() -> tuple[dict[str, str], list[dict]]:
+    """(group -> label, parameter entries) of ``hair_params.json`` (beside this module)."""
+    data = json.loads(resources.files(__package__).joinpath("hair_params.json").read_text("utf-8"))
+    return data["groups"], data["params"]
+
+
+#: Hair parameters (kind ``hair``): entries with name, group, label, default, description and
+#: optional minimum/maximum (default 0..1) and choices (then the range is 0..len-1).
+HAIR_GROUP_LABELS, HAIR_PARAMS = _load_hair_params()
+GROUPS = GROUPS + tuple(HAIR_GROUP_LABELS)
+GROUP_LABELS.update(HAIR_GROUP_LABELS)
 
 #: Appearance (albedo) parameters, all 0..1: name -> (group, label, default, description).
 #: They drive ``faceeditor.albedo`` and are ignored by the geometry.
@@ -145,14 +163,32 @@ class ParamSpec:
     mirror: str | None = None
     subgroup: str | None = None
     description: str = ""
+    choices: tuple[str, ...] | None = None  # a choice parameter: value = index (rounded)
 
     def as_json(self) -> dict:
-        return {
+        entry = {
             "name": self.name, "group": self.group, "subgroup": self.subgroup,
             "group_label": GROUP_LABELS[self.group], "label": self.label, "kind": self.kind,
             "min": self.minimum, "max": self.maximum, "default": self.default,
             "mirror": self.mirror, "description": self.description,
         }
+        if self.choices is not None:
+            entry["choices"] = list(self.choices)
+        return entry
+
+    def choice(self, value: float) -> str:
+        """The choice named by ``value`` (rounded index, clamped) of a choice parameter."""
+        if self.choices is None:
+            raise ValueError(f"parameter {self.name!r} is not a choice")
+        index = int(np.clip(np.floor(float(value) + 0.5), 0, len(self.choices) - 1))
+        return self.choices[index]
+
+    def choice_value(self, choice: str) -> float:
+        """The value of the named choice (e.g. ``"bob"``); ValueError lists the valid ones."""
+        if self.choices is None or choice not in self.choices:
+            valid = ", ".join(self.choices or ())
+            raise ValueError(f"{self.name} has no choice {choice!r}; choose one of: {valid}")
+        return float(self.choices.index(choice))
 
 
 class UnknownParameterError(KeyError):
@@ -384,4 +420,11 @@ def build_spec(metadata: Mapping) -> ParameterSpec:
     for name, (group, label, default, description) in ALBEDO_PARAMS.items():
         add(name=name, kind="albedo", group=group, label=label, minimum=0.0, maximum=1.0,
             default=default, description=description)
+
+    for entry in HAIR_PARAMS:
+        choices = tuple(entry["choices"]) if "choices" in entry else None
+        add(name=entry["name"], kind="hair", group=entry["group"], label=entry["label"],
+            minimum=float(entry.get("minimum", 0.0)),
+            maximum=float(len(choices) - 1 if choices else entry.get("maximum", 1.0)),
+            default=float(entry["default"]), description=entry["description"], choices=choices)
     return ParameterSpec(params)

@@ -72,6 +72,10 @@ class OffscreenRenderer:
         self._closed = False
         self.wireframe = False  # draw the triangle edges over the surface
         self._uploaded_mesh: FaceMesh | None = None
+        #: Extra passes drawn after the skin with the same camera and lights (e.g. the hair
+        #: pass): objects with ``draw(ctx, camera, aspect, lighting)`` and ``release()``.
+        self.passes: list = []
+        self.lighting = lighting if lighting is not None else StudioLighting()
         defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
                    "LIGHT_COUNT": 3}
         try:
@@ -126,8 +130,14 @@ class OffscreenRenderer:
     def set_lighting(self, lighting: StudioLighting) -> None:
         """Light with ``lighting`` (e.g. one of ``shading.LIGHTING_PRESETS``) from now on."""
         self._check_open()
+        self.lighting = lighting
         with self._current():
             apply_shading(self.program, lighting=lighting)
+
+    def add_pass(self, extra) -> None:
+        """Draw ``extra`` after the skin from now on; the renderer releases it on close."""
+        self._check_open()
+        self.passes.append(extra)
 
     def set_view_mode(self, mode: str) -> None:
         """Output one of ``shading.VIEW_MODES``: shaded, albedo, normals or shading."""
@@ -147,6 +157,9 @@ class OffscreenRenderer:
             self._albedo_map.use(location=0)
         set_uniform(self.program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
         vao.render(moderngl.TRIANGLES)
+        for extra in self.passes:
+            extra.draw(self.ctx, camera, aspect, self.lighting)
+        self.ctx.enable_only(moderngl.DEPTH_TEST)
         if self.wireframe:
             set_uniform(self.program, "u_overlay", WIREFRAME_OVERLAY)
             self.ctx.wireframe = True
@@ -237,6 +250,8 @@ class OffscreenRenderer:
             return
         self._closed = True
         with self._current():
+            for extra in self.passes:
+                extra.release()
             self._release_geometry()
             self._drop_albedo_map()
             self.program.release()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -31,16 +30,21 @@ import numpy as np
 from faceeditor.model.face_model import FaceModel
 from faceeditor.model.spec import age_in_years, age_mapping, side_of, years_to_age
 from faceeditor.text import lexicon as lx
+from faceeditor.text import quantities as qty
+from faceeditor.text.measure import MM_PER_UNIT, concept_axis, feature_change
 from faceeditor.text.parser import ADD, LESS, NEUTRAL, REMOVE, Paraphraser, Request, parse
+from faceeditor.text.suggest import suggestions
 
 log = logging.getLogger(__name__)
 
 #: Deltas smaller than this are not reported as changes.
 EPSILON = 1e-6
 
-#: "20 years older", "5 yrs younger": an age change in years (kept exact through the model's
-#: calibrated years <-> age table).
-YEARS = re.compile(r"\b(\d{1,3})\s*(?:years?|yrs?)\s*(older|younger)\b", re.IGNORECASE)
+#: How deep ``includes`` may nest (an archetype including a character word including ...).
+MAX_DEPTH = 4
+
+#: The largest intensity a factor ("three times as wide") may ask for.
+MAX_INTENSITY = 1.4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +59,8 @@ class EditResult:
         requests: what the prompt asked for, in order.
         unrecognized: words the engine did not understand.
         unavailable: requests the model cannot show (an appearance parameter it lacks).
+        effects: what each request did, in order: (request, {parameter: change}).
+        suggestions: {ignored word: closest known words}.
     """
 
     prompt: str
@@ -64,6 +70,8 @@ class EditResult:
     requests: list[Request]
     unrecognized: list[str]
     unavailable: list[str]
+    effects: list[tuple[Request, dict[str, float]]] = dataclasses.field(default_factory=list)
+    suggestions: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def understood(self) -> bool:
@@ -77,7 +85,10 @@ class EditResult:
         elif self.requests:
             parts.append("nothing to change")
         if self.unrecognized:
-            parts.append("did not understand: " + ", ".join(repr(w) for w in self.unrecognized))
+            parts.append("did not understand: " + ", ".join(
+                repr(w) + (f" (did you mean {' / '.join(self.suggestions[w])}?)"
+                           if self.suggestions.get(w) else "")
+                for w in self.unrecognized))
         if self.unavailable:
             parts.append("not available in this model: " + ", ".join(self.unavailable))
         return "; ".join(parts) if parts else "empty prompt"
@@ -106,35 +117,166 @@ class TextEditEngine:
         if not np.isfinite(strength) or strength < 0:
             raise ValueError(f"strength must be a number >= 0, got {strength!r}")
         before = full_vector(self.spec, values)
-        years = [(int(m.group(1)) * (1 if m.group(2).lower() == "older" else -1))
-                 for m in YEARS.finditer(prompt)]
-        # the words "older"/"younger" still bring their other signs of age
-        parsed = parse(YEARS.sub(lambda m: m.group(2), prompt), self.paraphraser)
+        parsed = parse(prompt, self.paraphraser)
         after = before.copy()
         unavailable: list[str] = []
+        effects: list[tuple[Request, dict[str, float]]] = []
+        pinned = pinned_targets(parsed.requests)
         for request in parsed.requests:
-            effect = self._effect(request, unavailable)
-            after = self._apply(request, effect, after, strength)
-        if years:
-            after = self._set_age_in_years(before, after, strength * sum(years))
-        after = np.clip(after, self.spec.minimum, self.spec.maximum)
+            step = np.clip(self._request(request, after, strength, unavailable, 0, pinned),
+                           self.spec.minimum, self.spec.maximum)
+            moved = step - after
+            effects.append((request, {p.name: float(moved[p.index]) for p in self.spec
+                                      if abs(moved[p.index]) > EPSILON}))
+            after = step
         delta = after - before
         changed = {p.name: float(delta[p.index]) for p in self.spec
                    if abs(delta[p.index]) > EPSILON}
         return EditResult(prompt, float(strength), self.spec.to_dict(after), changed,
-                          parsed.requests, parsed.unrecognized, unavailable)
+                          parsed.requests, parsed.unrecognized, unavailable, effects,
+                          {word: suggestions(word) for word in parsed.unrecognized})
+
+    # -- ages in years -------------------------------------------------------------------------
+
+    def _metadata(self) -> dict:
+        return getattr(getattr(self.model, "asset", None), "metadata", {})
+
+    def has_years(self) -> bool:
+        """Whether ages can be given in years (the model has a calibrated age table)."""
+        return age_mapping(self._metadata()) is not None and "age" in self.spec
+
+    def years_of(self, vector: np.ndarray) -> float:
+        return age_in_years(self._metadata(), float(vector[self.spec["age"].index]))
+
+    def _with_years(self, vector: np.ndarray, years: float) -> np.ndarray:
+        """``vector`` with ``age`` set to ``years`` (unchanged without an age table)."""
+        if not self.has_years():
+            return vector
+        out = vector.copy()
+        out[self.spec["age"].index] = years_to_age(self._metadata(), years)
+        return out
 
     def _set_age_in_years(self, before: np.ndarray, after: np.ndarray,
                           years: float) -> np.ndarray:
-        """``after`` with ``age`` set to ``years`` more than ``before``'s age, by the model's
-        calibrated years <-> age table (unchanged when the model has none)."""
-        metadata = getattr(getattr(self.model, "asset", None), "metadata", {})
-        if age_mapping(metadata) is None or "age" not in self.spec:
+        """``after`` with ``age`` set to ``years`` more than ``before``'s age."""
+        if not self.has_years():
             return after
-        index = self.spec["age"].index
-        out = after.copy()
-        out[index] = years_to_age(metadata, age_in_years(metadata, before[index]) + years)
+        return self._with_years(after, self.years_of(before) + years)
+
+    # -- one request ---------------------------------------------------------------------------
+
+    def _request(self, request: Request, vector: np.ndarray, strength: float,
+                 unavailable: list[str], depth: int,
+                 pinned: frozenset[str] = frozenset()) -> np.ndarray:
+        """``vector`` after ``request`` (not clipped).  ``pinned``: values the prompt sets
+        explicitly ("an old sailor": "old"), which an archetype's own targets leave alone."""
+        if request.mode == NEUTRAL:
+            return self._apply(request, {}, vector, strength)
+        concept = lx.CONCEPTS[request.concept]
+        quantity = request.quantity
+        out = vector
+        if request.mode == ADD and (concept.set or quantity is not None):
+            keep = pinned if concept.kind != "target" or depth > 0 else frozenset()
+            out = self._set(concept, quantity, out, strength, keep)
+        if request.mode == LESS and concept.kind in ("target", "archetype") \
+                and request.concept in lx.OPPOSITES:
+            return self._apply(request, {}, out, strength)
+        effect = self._effect(request, unavailable)
+        if depth > 0:  # what the prompt or the including concept set stays set
+            effect = {n: v for n, v in effect.items()
+                      if n not in pinned and not (n == lx.YEARS and lx.YEARS in pinned)}
+        if quantity is not None and request.mode == ADD and quantity.kind != qty.AGE:
+            scaled = self._quantified(request, concept, effect, out, strength)
+            if scaled is not None:
+                out = scaled
+                effect = {}
+        if effect:
+            out = self._apply(request, effect, out, strength)
+        if depth < MAX_DEPTH:
+            pinned = pinned | set(concept.set)
+            for name, fraction in concept.includes.items():
+                sub = dataclasses.replace(request, concept=name, quantity=None,
+                                          intensity=request.intensity * fraction)
+                if sub.intensity < 0:
+                    opposite = lx.OPPOSITES.get(name)
+                    if opposite is None:
+                        continue
+                    sub = dataclasses.replace(sub, concept=opposite, intensity=-sub.intensity)
+                out = self._request(sub, out, strength, unavailable, depth + 1, pinned)
         return out
+
+    def _set(self, concept: lx.Concept, quantity, vector: np.ndarray, strength: float,
+             keep: frozenset[str]) -> np.ndarray:
+        """Absolute targets: a number is set, a range moves a value outside it to its middle;
+        names in ``keep`` are left alone."""
+        out = vector.copy()
+        weight = min(strength, 1.0)
+        targets = concept_targets(concept, quantity)
+        for name, target in targets.items():
+            if name in keep:
+                continue
+            if name == lx.YEARS:
+                if not self.has_years():
+                    continue
+                current = self.years_of(out)
+                goal = target_value(current, target)
+                out = self._with_years(out, current + weight * (goal - current))
+                continue
+            if name not in self.spec:
+                continue
+            index = self.spec[name].index
+            goal = target_value(out[index], target)
+            out[index] += weight * (goal - out[index])
+        return out
+
+    def _quantified(self, request: Request, concept: lx.Concept, effect: dict[str, float],
+                    vector: np.ndarray, strength: float) -> np.ndarray | None:
+        """``vector`` after a request with a number ("20 years older", "5 mm wider", "twice as
+        wide a smile", "20% bigger"); None when the number does not apply to this concept."""
+        quantity = request.quantity
+        if quantity.kind == qty.YEARS:
+            if lx.YEARS not in effect:
+                return None
+            sign = 1.0 if effect[lx.YEARS] > 0 else -1.0
+            rest = {n: v for n, v in effect.items() if n != lx.YEARS}
+            out = self._apply(request, rest, vector, strength)
+            return self._set_age_in_years(vector, out, strength * sign * quantity.value)
+        if concept.kind == "shape":
+            local = {n: v for n, v in effect.items() if n != lx.YEARS}
+            change = feature_change(self.model, vector, local, concept_axis(concept.name))
+            if change is None:
+                return None
+            if quantity.kind == qty.MM:
+                millimetres = quantity.value
+            else:
+                millimetres = (quantity.factor - 1.0) * change.size_mm
+            # "5 mm wider" asks for growth in the concept's own direction
+            intensity = millimetres / abs(change.growth_mm)
+            scaled = dataclasses.replace(request, intensity=intensity)
+            return self._apply(scaled, local, vector, strength)
+        if quantity.kind in (qty.PERCENT, qty.FACTOR):
+            return self._scaled(request, effect, vector, strength, quantity.factor)
+        return None
+
+    def _scaled(self, request: Request, effect: dict[str, float], vector: np.ndarray,
+                strength: float, factor: float) -> np.ndarray:
+        """The concept's current amount times ``factor`` ("twice as wide a smile"); a concept
+        not yet there is added at ``factor`` times the plain intensity."""
+        out = vector.copy()
+        present = False
+        for name, value in effect.items():
+            if name == lx.YEARS or name not in self.spec:
+                continue
+            p = self.spec[name]
+            offset = out[p.index] - p.default
+            if offset * value > EPSILON:
+                present = True
+                out[p.index] = p.default + offset * (1.0 + min(strength, 1.0) * (factor - 1.0))
+        if present or factor <= 1.0:
+            return out
+        added = dataclasses.replace(
+            request, intensity=min(MAX_INTENSITY, lx.DEFAULT_INTENSITY * factor))
+        return self._apply(added, effect, vector, strength)
 
     # -- requests -> parameter changes -------------------------------------------------------
 
@@ -143,6 +285,8 @@ class TextEditEngine:
         if request.mode == NEUTRAL:
             return {}
         concept = lx.CONCEPTS[request.concept]
+        if not concept.effect:
+            return {}
         if concept.kind == "appearance":
             name = next((n for n in concept.effect if n in self.spec), None)
             if name is None:
@@ -194,6 +338,34 @@ class TextEditEngine:
                 if offset * value > 0:
                     out[p.index] -= 0.5 * min(strength, 1.0) * offset
         return out
+
+
+def concept_targets(concept: lx.Concept, quantity=None) -> dict:
+    """{parameter or ``years``: number or (low, high)} a concept sets, with a number's age."""
+    targets = dict(concept.set)
+    if quantity is not None and quantity.kind == qty.AGE:
+        targets[lx.YEARS] = (quantity.value if quantity.high is None
+                             else (quantity.value, quantity.high))
+    return targets
+
+
+def pinned_targets(requests: list[Request]) -> frozenset[str]:
+    """The values a prompt's explicit targets set ("old", "a woman", "in her 30s")."""
+    names: set[str] = set()
+    for request in requests:
+        concept = lx.CONCEPTS.get(request.concept)
+        if request.mode == ADD and concept is not None and concept.kind == "target":
+            names |= set(concept_targets(concept, request.quantity))
+    return frozenset(names)
+
+
+def target_value(current: float, target: float | tuple[float, float]) -> float:
+    """The value an absolute target asks for: a number, or for a ``(low, high)`` range the
+    current value when it is inside, else the middle of the range."""
+    if isinstance(target, tuple):
+        low, high = target
+        return current if low <= current <= high else 0.5 * (low + high)
+    return float(target)
 
 
 def full_vector(spec, values: Mapping[str, float] | None) -> np.ndarray:

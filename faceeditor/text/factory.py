@@ -184,7 +184,8 @@ class ClipTextEditEngine(TextEditEngine):
                    if abs(change[p.index]) > EPSILON}
         request = Request("clip", strength, "add", None, text, source="clip")
         return EditResult(prompt, float(strength), self.spec.to_dict(after), changed,
-                          [*offline.requests, request], [], offline.unavailable)
+                          [*offline.requests, request], [], offline.unavailable,
+                          [*offline.effects, (request, dict(edit.deltas))])
 
 
     def optimise(self, prompt: str, values: Mapping[str, float] | None = None,

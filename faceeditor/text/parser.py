@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 
 from faceeditor.text import lexicon as lx
+from faceeditor.text.quantities import AGE, Quantity, extract
 
 #: Modes of a request.
 ADD, REMOVE, LESS, NEUTRAL = "add", "remove", "less", "neutral"
@@ -28,6 +29,9 @@ _CLAUSE_SPLIT = re.compile(
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|&|w/o")
 
 _MAX_PHRASE = 6
+
+#: The concept of an age in years given as a number ("a 70-year-old", "in her 30s").
+AGE_CONCEPT = "age_in_years"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Request:
         words: the prompt words that asked for it.
         source: ``"lexicon"`` or ``"paraphrase"``.
         similarity: cosine similarity of a paraphrase match (1.0 for the lexicon).
+        quantity: a number the clause gave ("20 years", "5 mm", "twice as"), or None.
     """
 
     concept: str
@@ -51,6 +56,7 @@ class Request:
     words: str
     source: str = "lexicon"
     similarity: float = 1.0
+    quantity: Quantity | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,9 +149,11 @@ class _Clause:
     intensity: float | None
     mode: str
     side: str | None
+    quantity: Quantity | None = None
 
 
-def _read_clause(text: str, previous_feature: str | None) -> _Clause:
+def _read_clause(text: str, previous_feature: str | None,
+                 quantities: dict[str, Quantity]) -> _Clause:
     """One clause -> requests.  Intensity and side words apply to the whole clause; a negation
     ("no", "less") applies to the requests after it, or to those before it when it ends the
     clause ("angry no more")."""
@@ -164,8 +172,12 @@ def _read_clause(text: str, previous_feature: str | None) -> _Clause:
     found: list[tuple[str, str, str]] = []  # (concept, words, mode)
     unknown: list[str] = []
     neutral = False
+    quantity: Quantity | None = None
     for index, span in enumerate(spans):
         r = span.readings
+        if span.text in quantities:
+            quantity = quantities[span.text]
+            continue
         if "neutral" in r and "concept" not in r:
             neutral = True
             continue
@@ -206,12 +218,16 @@ def _read_clause(text: str, previous_feature: str | None) -> _Clause:
     if flip and side is not None:
         side = "left" if side == "right" else "right"
     level = intensity if intensity is not None else lx.DEFAULT_INTENSITY
-    requests = [Request(concept, level, m, side, words) for concept, words, m in found]
+    attached = quantity if quantity is not None and quantity.kind != AGE else None
+    requests = [Request(concept, level, m, side, words, quantity=attached)
+                for concept, words, m in found]
+    if quantity is not None and quantity.kind == AGE:
+        requests.append(Request(AGE_CONCEPT, 1.0, ADD, None, quantity.text, quantity=quantity))
     if neutral:
         requests.insert(0, Request("neutral", 1.0, NEUTRAL, None, "neutral"))
     last_feature = spans[features[-1]].readings["feature"] if features else previous_feature
     return _Clause(requests, unknown, last_feature, intensity,
-                   trailing_mode or mode, side)
+                   trailing_mode or mode, side, attached)
 
 
 def _nearest(features: list[int], index: int, spans: list[_Span]) -> str:
@@ -225,8 +241,9 @@ def parse(prompt: str, paraphrase: Paraphraser | None = None) -> ParsedPrompt:
     requests: list[Request] = []
     unrecognized: list[str] = []
     feature: str | None = None
+    prompt, quantities = extract(prompt)
     for text in split_clauses(prompt):
-        clause = _read_clause(text, feature)
+        clause = _read_clause(text, feature, quantities)
         feature = clause.feature
         if not clause.requests and clause.unknown and paraphrase is not None:
             match = _best_paraphrase(paraphrase, " ".join(clause.unknown), text)
@@ -257,4 +274,5 @@ def _modified(request: Request, clause: _Clause) -> Request:
         intensity=clause.intensity if clause.intensity is not None else request.intensity,
         side=clause.side or request.side,
         mode=clause.mode if clause.mode != ADD else request.mode,
+        quantity=clause.quantity or request.quantity,
     )

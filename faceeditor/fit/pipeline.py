@@ -1,0 +1,185 @@
+"""Photo and scan in, an ordinary project out: the fitting entry points.
+
+    result = fit_input(model, Path("portrait.jpg"), FitOptions(texture="photo"))
+    result.params          # every slider, ready for ParameterState / Project
+    result.texture         # (S, S, 3) uint8 albedo with the photo projected in, or None
+    result.preview()       # (h, w, 3) uint8 picture to judge the fit
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from faceeditor.model.face_model import FaceModel
+
+log = logging.getLogger(__name__)
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+SCAN_SUFFIXES = (".obj", ".ply", ".stl", ".glb")
+EXPRESSION_MODES = ("keep", "neutral")
+TEXTURE_MODES = ("photo", "procedural")
+
+Progress = Callable[[float, str], None]
+
+
+class FitError(ValueError):
+    """An input that cannot be fitted; ``str()`` is one line for the user."""
+
+
+class NoFaceError(FitError):
+    """A photo without a face."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FitOptions:
+    """What the user chose.
+
+    Attributes:
+        texture: "photo" (project the photo into the albedo) or "procedural" (skin params only).
+        expression: "keep" (the photo's expression) or "neutral".
+        units: a scan's unit ("mm", "cm", "m") or None to detect it.
+        face: which detected face (0 = the largest).
+        texture_size: edge of the albedo texture in pixels.
+    """
+
+    texture: str = "photo"
+    expression: str = "keep"
+    units: str | None = None
+    face: int = 0
+    texture_size: int = 1024
+
+    def __post_init__(self):
+        if self.texture not in TEXTURE_MODES:
+            raise FitError(f"--texture must be one of {', '.join(TEXTURE_MODES)}")
+        if self.expression not in EXPRESSION_MODES:
+            raise FitError(f"--expression must be one of {', '.join(EXPRESSION_MODES)}")
+
+
+@dataclasses.dataclass
+class FitResult:
+    """A fitted head.
+
+    Attributes:
+        params: every parameter.
+        texture: (S, S, 3) uint8 albedo (photo projected in) or None (procedural).
+        kind: "photo" or "scan".
+        stats: numbers worth reporting (errors, seconds).
+        preview: () -> (h, w, 3) uint8 picture to judge the fit.
+    """
+
+    params: dict[str, float]
+    texture: np.ndarray | None
+    kind: str
+    stats: dict[str, float]
+    preview: Callable[[], np.ndarray]
+
+
+def input_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in SCAN_SUFFIXES:
+        return "scan"
+    if suffix in PHOTO_SUFFIXES:
+        return "photo"
+    raise FitError(f"{path.name}: unknown input type {suffix or '(no extension)'}; give a photo "
+                   f"({', '.join(PHOTO_SUFFIXES[:4])}) or a scan ({', '.join(SCAN_SUFFIXES)})")
+
+
+def fit_input(model: FaceModel, path: Path, options: FitOptions = FitOptions(),
+              progress: Progress | None = None) -> FitResult:
+    """Fit a photo or a scan file (by its extension)."""
+    path = Path(path)
+    if not path.exists():
+        raise FitError(f"{path.name}: no such file")
+    if input_kind(path) == "scan":
+        from faceeditor.fit.scan import fit_scan_file
+
+        return fit_scan_file(model, path, options, progress)
+    from faceeditor.detect import PhotoError, load_photo
+
+    try:
+        image = load_photo(path)
+    except PhotoError as error:
+        raise FitError(str(error)) from None
+    return fit_photo(model, image, options, progress, name=path.name)
+
+
+def find_faces(image: np.ndarray, name: str = "photo") -> list:
+    """The faces of a photo, largest first; ``NoFaceError`` when there is none."""
+    from faceeditor.detect import detect_faces
+
+    faces = detect_faces(image)
+    if not faces:
+        raise NoFaceError(f"no face found in {name}")
+    return faces
+
+
+def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOptions(),
+              progress: Progress | None = None, name: str = "photo",
+              landmarks: np.ndarray | None = None) -> FitResult:
+    """Fit a head to an (H, W, 3) uint8 photo: landmarks, shape, expression, skin, texture."""
+    from faceeditor.detect import face_landmarks
+    from faceeditor.fit.photo import fit_landmarks
+    from faceeditor.fit.skin import fit_skin_tone
+
+    report = progress or (lambda fraction, text: None)
+    started = time.perf_counter()
+    if landmarks is None:
+        report(0.0, "finding the face")
+        faces = find_faces(image, name)
+        if not 0 <= options.face < len(faces):
+            raise FitError(f"{name} has {len(faces)} face(s); face {options.face} does not exist")
+        landmarks = face_landmarks(image, faces[options.face])
+    height, width = image.shape[:2]
+    fit = fit_landmarks(model, landmarks, width, height,
+                        progress=lambda f, text: report(0.1 + 0.6 * f, text))
+    params = fit.params if options.expression == "keep" else fit.neutral_params(model)
+    params = dict(params)
+    params.update(fit_skin_tone(image, landmarks))
+    texture = None
+    if options.texture == "photo":
+        report(0.75, "projecting the photo into the texture")
+        from faceeditor.fit.texture import photo_texture
+
+        texture = photo_texture(model, fit.params, params, fit.pose, fit.camera, image,
+                                options.texture_size, face_mask(image, fit.landmarks))
+    seconds = time.perf_counter() - started
+    report(1.0, "done")
+    stats = {"landmark_error_percent_eye_distance": fit.error, "seconds": seconds}
+    log.info("fitted %s in %.1f s: landmark error %.2f%% of the eye distance", name, seconds,
+             fit.error)
+
+    def preview() -> np.ndarray:
+        from faceeditor.fit.preview import photo_preview, render_in_photo
+
+        mesh = model.evaluate(fit.params)  # the photo's expression, to compare with the photo
+        albedo = texture if texture is not None else _procedural_albedo(params)
+        rendered, covered = render_in_photo(mesh, fit.pose, fit.camera, albedo)
+        return photo_preview(image, rendered, covered, fit.landmarks, fit.projected)
+
+    return FitResult(params, texture, "photo", stats, preview)
+
+
+def face_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(H, W) bool inside the detected face outline (no hair, background or neck)."""
+    from PIL import Image, ImageDraw
+
+    from faceeditor.fit.landmarks import mediapipe468
+
+    outline = landmarks[mediapipe468().contour_order, :2]
+    centre = landmarks[:, :2].mean(0)
+    outline = centre + (outline - centre) * 0.97  # a little inside: the outline is soft
+    canvas = Image.new("L", (image.shape[1], image.shape[0]), 0)
+    ImageDraw.Draw(canvas).polygon([tuple(map(float, p)) for p in outline], fill=255)
+    return np.asarray(canvas) > 127
+
+
+def _procedural_albedo(params: dict[str, float], size: int = 1024) -> np.ndarray | None:
+    from faceeditor.export.textures import skin_albedo
+
+    return skin_albedo(params, size)

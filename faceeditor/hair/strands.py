@@ -1,0 +1,81 @@
+"""Strands: the centre lines of hair cards, grown on the rest head.
+
+A ``Strands`` is N cards of K points each; cards are ribbons along those points, ``widths`` wide,
+lying across ``ref`` (the card's face looks along ``ref``: the scalp normal for hair that lies
+on the head, forward for eyelashes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+#: Columns of the strand alpha atlas (``texture.strand_atlas``).
+ATLAS_COLUMNS = ("dense", "sparse", "fine", "lashes")
+
+
+@dataclasses.dataclass
+class Strands:
+    """N cards of K points.
+
+    Attributes:
+        points: (N, K, 3) rest positions, root first.
+        widths: (N, K) card width in metres.
+        ref: (N, K, 3) unit vectors the card faces (card normal direction).
+        colours: (N, 3) linear RGB.
+        shade: (N,) ambient occlusion of the card (inner layers darker), 0..1.
+        column: (N,) int index into ``ATLAS_COLUMNS``.
+        root_triangles, root_weights: (N,) and (N, 3): where each card grows.
+        rigid: True to bind every point to its root's triangle (eyelashes, brows, beards
+            follow their lid, brow or jaw); False to bind each point to its nearest skin.
+    """
+
+    points: np.ndarray
+    widths: np.ndarray
+    ref: np.ndarray
+    colours: np.ndarray
+    shade: np.ndarray
+    column: np.ndarray
+    root_triangles: np.ndarray
+    root_weights: np.ndarray
+    rigid: bool
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @property
+    def points_per_strand(self) -> int:
+        return self.points.shape[1]
+
+
+def smoothstep(edge0: float, edge1: float, x):
+    t = np.clip((np.asarray(x, np.float64) - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def normalize(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def tangent_part(v: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``v`` with its component along the unit ``n`` removed."""
+    return v - (v * n).sum(-1, keepdims=True) * n
+
+
+def add_curl(points: np.ndarray, ref: np.ndarray, amplitude: np.ndarray, wavelength: np.ndarray,
+             helix: float, rng: np.random.Generator) -> np.ndarray:
+    """Waves (``helix`` 0) or corkscrew curls (``helix`` 1) along each strand ((N, K, 3)), with
+    ``amplitude`` and ``wavelength`` (N,) in metres, growing from the root."""
+    if not np.any(amplitude > 0):
+        return points
+    n, k = points.shape[:2]
+    direction = normalize(np.gradient(points, axis=1))
+    a = normalize(np.cross(direction, ref))
+    b = np.cross(direction, a)
+    arc = np.concatenate([np.zeros((n, 1)), np.cumsum(
+        np.linalg.norm(np.diff(points, axis=1), axis=-1), axis=1)], 1)
+    phase = 2 * np.pi * arc / wavelength[:, None] + rng.uniform(0, 2 * np.pi, (n, 1))
+    ramp = smoothstep(0.0, 0.25, np.linspace(0, 1, k))[None] * amplitude[:, None]
+    offset = (np.sin(phase)[..., None] * a + helix * np.cos(phase)[..., None] * b) * ramp[..., None]
+    return points + offset

@@ -1,0 +1,175 @@
+"""The hair pass: cards and painted hair layers drawn after the skin, same camera and lights.
+
+Self-contained (its own program, buffers and strand texture) so the skin shading can change
+freely. Drawing order: painted layers (blended, no depth write), then the cards twice:
+alpha-tested with depth write (every strand pixel at least ``CUTOFF`` covered), then the soft
+fringe below the cutoff blended on top without depth write, inner layers first. The second
+step costs little and removes the hard, aliased strand edges of a pure alpha test; with
+``still=False`` (while dragging a slider) it is skipped.
+
+    hair = HairPass()
+    renderer.add_pass(hair)
+    hair.set_meshes(hair_for(model, params).evaluate(mesh))
+    renderer.render(mesh)
+"""
+
+from __future__ import annotations
+
+import logging
+
+import moderngl
+import numpy as np
+
+from faceeditor.render.camera import Camera
+from faceeditor.render.program import load_program, set_uniform, write_matrix
+from faceeditor.render.shading import StudioLighting
+
+log = logging.getLogger(__name__)
+
+PROGRAM_NAME = "hair"
+CUTOFF = 0.5
+_MODE_CARDS, _MODE_FRINGE, _MODE_CAP = 0, 1, 2
+
+
+def add_hair_pass(renderer, model, params, mesh) -> HairPass:
+    """Give ``renderer`` a hair pass showing the hair of ``params`` on ``mesh``."""
+    from faceeditor.hair import hair_for
+
+    hair = HairPass()
+    renderer.add_pass(hair)
+    hair.set_meshes(hair_for(model, params).evaluate(mesh))
+    return hair
+
+
+class HairPass:
+    """Draws ``HairMesh`` layers (``faceeditor.hair``). GL objects are made on the first draw
+    in the renderer's context and freed by ``release`` (the renderer calls it on close)."""
+
+    def __init__(self, still: bool = True):
+        self.still = still
+        self.enabled = True
+        self._meshes: list = []
+        self._dirty = False
+        self._program: moderngl.Program | None = None
+        self._texture: moderngl.Texture | None = None
+        self._draws: list[tuple[str, moderngl.VertexArray, list]] = []
+
+    @property
+    def meshes(self) -> list:
+        """The ``HairMesh`` layers drawn."""
+        return list(self._meshes)
+
+    def set_meshes(self, meshes) -> None:
+        """Draw these ``HairMesh`` layers from now on (an empty list draws nothing)."""
+        self._meshes = list(meshes)
+        self._dirty = True
+
+    def draw(self, ctx: moderngl.Context, camera: Camera, aspect: float,
+             lighting: StudioLighting) -> None:
+        if not self.enabled or not self._meshes and not self._draws:
+            return
+        if self._program is None:
+            self._create(ctx)
+        if self._dirty:
+            self._upload(ctx)
+        if not self._draws:
+            return
+        program = self._program
+        write_matrix(program, "u_view", camera.view_matrix())
+        write_matrix(program, "u_projection", camera.projection_matrix(aspect))
+        _write_lights(program, lighting)
+        self._texture.use(location=0)
+        set_uniform(program, "u_strands", 0)
+        set_uniform(program, "u_cutoff", CUTOFF)
+        framebuffer = ctx.fbo
+        ctx.enable_only(moderngl.DEPTH_TEST | moderngl.BLEND)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        try:
+            framebuffer.depth_mask = False
+            ctx.polygon_offset = (-1.0, -2.0)
+            set_uniform(program, "u_mode", _MODE_CAP)
+            for kind, vao, _ in self._draws:
+                if kind == "cap":
+                    vao.render(moderngl.TRIANGLES)
+            ctx.polygon_offset = (0.0, 0.0)
+            framebuffer.depth_mask = True
+            ctx.disable(moderngl.BLEND)
+            set_uniform(program, "u_mode", _MODE_CARDS)
+            for kind, vao, _ in self._draws:
+                if kind == "cards":
+                    vao.render(moderngl.TRIANGLES)
+            if self.still:
+                ctx.enable(moderngl.BLEND)
+                framebuffer.depth_mask = False
+                set_uniform(program, "u_mode", _MODE_FRINGE)
+                for kind, vao, _ in self._draws:
+                    if kind == "cards":
+                        vao.render(moderngl.TRIANGLES)
+        finally:
+            framebuffer.depth_mask = True
+            ctx.polygon_offset = (0.0, 0.0)
+            ctx.enable_only(moderngl.DEPTH_TEST)
+
+    def _create(self, ctx: moderngl.Context) -> None:
+        from faceeditor.hair.texture import strand_atlas
+
+        self._program = load_program(ctx, PROGRAM_NAME, {"LIGHT_COUNT": 3})
+        atlas = strand_atlas()
+        texture = ctx.texture(atlas.shape[::-1], 1, np.ascontiguousarray(atlas[::-1]), alignment=1)
+        texture.build_mipmaps()
+        texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        texture.repeat_x = texture.repeat_y = False
+        self._texture = texture
+
+    def _upload(self, ctx: moderngl.Context) -> None:
+        """New buffers when the layer sizes changed, else rewrite positions and tangents."""
+        self._dirty = False
+        sizes = [(m.kind, len(m.positions), len(m.indices)) for m in self._meshes]
+        if sizes == [(kind, n, t) for kind, _, (n, t, _b) in self._draws_info()]:
+            for mesh, (_, _, buffers) in zip(self._meshes, self._draws):
+                buffers[0].write(np.ascontiguousarray(mesh.positions, np.float32))
+                buffers[1].write(np.ascontiguousarray(mesh.tangents, np.float32))
+                buffers[3].write(np.ascontiguousarray(mesh.colours, np.float32))
+            return
+        self._release_buffers()
+        for mesh in self._meshes:
+            if not len(mesh.indices):
+                continue
+            buffers = [ctx.buffer(np.ascontiguousarray(array, np.float32)) for array in
+                       (mesh.positions, mesh.tangents, mesh.uvs, mesh.colours)]
+            index = ctx.buffer(np.ascontiguousarray(mesh.indices, np.uint32))
+            content = [(buffers[0], "3f", "in_position"), (buffers[1], "3f", "in_tangent"),
+                       (buffers[2], "2f", "in_uv"), (buffers[3], "4f", "in_colour")]
+            content = [c for c in content if c[2] in self._program]
+            vao = ctx.vertex_array(self._program, content, index_buffer=index,
+                                   index_element_size=4)
+            self._draws.append((mesh.kind, vao, buffers + [index]))
+
+    def _draws_info(self):
+        for kind, vao, buffers in self._draws:
+            yield kind, vao, (buffers[0].size // 12, buffers[4].size // 12, buffers)
+
+    def _release_buffers(self) -> None:
+        for _, vao, buffers in self._draws:
+            vao.release()
+            for buffer in buffers:
+                buffer.release()
+        self._draws = []
+
+    def release(self) -> None:
+        self._release_buffers()
+        for obj in (self._program, self._texture):
+            if obj is not None:
+                obj.release()
+        self._program = self._texture = None
+        self._dirty = bool(self._meshes)
+
+
+def _write_lights(program: moderngl.Program, lighting: StudioLighting) -> None:
+    """The studio lights (view space, toward the light) as the skin gets them."""
+    directions = np.array([light.direction for light in lighting.lights], np.float64)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    set_uniform(program, "u_light_direction", directions)
+    set_uniform(program, "u_light_colour", np.array([light.colour for light in lighting.lights]))
+    set_uniform(program, "u_sky", tuple(lighting.sky))
+    set_uniform(program, "u_ground", tuple(lighting.ground))

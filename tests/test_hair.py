@@ -1,0 +1,232 @@
+"""Hair, eyebrows, eyelashes and beards: parameters, growth, binding, rendering, prior."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faceeditor.hair import HAIR_PARTS, hair_for, rest_head
+from faceeditor.hair.binding import CapLayer, CardLayer
+from faceeditor.hair.head import HeadShape
+from faceeditor.hair.settings import HAIR_STYLES, HairSettings, hair_colour
+from faceeditor.hair.texture import strand_atlas
+from faceeditor.model import load_default_model
+from faceeditor.model.prior import sample
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_default_model()
+
+
+def _params(model, **values):
+    params = model.default_params()
+    params.update(values)
+    return params
+
+
+def _cards(hair, name):
+    return [layer for layer in hair.layers if isinstance(layer, CardLayer) and layer.name == name]
+
+
+def _centre(model, layer, params):
+    mesh = model.evaluate(params)
+    return layer.centre_lines(np.asarray(mesh.vertices, np.float64), mesh.faces)
+
+
+def test_spec_has_hair_parameters_with_choices(model):
+    spec = model.spec
+    style = spec["hair_style"]
+    assert style.kind == "hair" and style.choices == HAIR_STYLES
+    assert style.maximum == len(HAIR_STYLES) - 1
+    assert style.choice(style.default) == "short crop"  # the default head has a short crop
+    assert style.choice_value("ponytail") == HAIR_STYLES.index("ponytail")
+    assert spec["beard_style"].choice(spec["beard_style"].default) == "none"
+    assert spec["hair_parting"].minimum == -1.0
+    assert spec["hair_style"].as_json()["choices"][0] == "bald"
+    with pytest.raises(ValueError, match="choose one of"):
+        style.choice_value("mohawk")
+    for name in ("hair_length", "hair_volume", "hair_curl", "hairline_height", "hair_density",
+                 "hair_grey", "eyebrow_thickness", "eyebrow_arch", "eyebrow_length",
+                 "eyebrow_gap", "eyelash_length", "eyelash_curl", "eyelash_density",
+                 "beard_length", "beard_density"):
+        assert spec[name].kind == "hair"
+
+
+def test_default_head_has_hair_brows_and_lashes_but_no_beard(model):
+    hair = hair_for(model, model.default_params())
+    assert set(hair.parts()) == {"hair", "eyebrows", "eyelashes"}
+    meshes = hair.evaluate(model.evaluate(model.default_params()))
+    for mesh in meshes:
+        assert np.isfinite(mesh.positions).all()
+        assert mesh.indices.max() < len(mesh.positions)
+        assert mesh.positions.dtype == np.float32 and mesh.uvs.shape == (len(mesh.positions), 2)
+
+
+def test_bald_has_no_scalp_hair_and_beard_styles_add_a_beard(model):
+    bald = hair_for(model, _params(model, hair_style=HAIR_STYLES.index("bald")))
+    assert "hair" not in bald.parts()
+    full = hair_for(model, _params(model, beard_style=3))
+    goatee = hair_for(model, _params(model, beard_style=4))
+    assert _cards(full, "beard") and _cards(goatee, "beard")
+    assert len(_cards(full, "beard")[0]) > len(_cards(goatee, "beard")[0])
+    stubble = hair_for(model, _params(model, beard_style=1))
+    assert not _cards(stubble, "beard")
+    assert any(isinstance(layer, CapLayer) and layer.name == "beard" for layer in stubble.layers)
+
+
+def test_hair_is_deterministic_and_sliders_change_it(model):
+    params = _params(model, hair_style=HAIR_STYLES.index("long straight"))
+    mesh = model.evaluate(params)
+    first = [m.positions.copy() for m in hair_for(model, params).evaluate(mesh)]
+    from faceeditor import hair as hair_module
+
+    hair_module._parts.items.clear()
+    again = [m.positions for m in hair_for(model, params).evaluate(mesh)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    short = _params(model, hair_style=HAIR_STYLES.index("long straight"), hair_length=0.0)
+    longer = _params(model, hair_style=HAIR_STYLES.index("long straight"), hair_length=1.0)
+    lowest = [_centre(model, _cards(hair_for(model, p), "hair")[0], p)[..., 1].min()
+              for p in (short, longer)]
+    assert lowest[1] < lowest[0] - 0.05  # longer hair hangs lower
+
+
+def test_binding_follows_expressions(model):
+    params = model.default_params()
+    hair = hair_for(model, params)
+    brows, lashes = _cards(hair, "eyebrows")[0], _cards(hair, "eyelashes")[0]
+    rest_brows = _centre(model, brows, params)
+    raised = _centre(model, brows, {**params, "browInnerUp": 1.0})
+    inner = np.abs(rest_brows[:, 0, 0]) < 0.02
+    assert (raised[inner, :, 1] - rest_brows[inner, :, 1]).mean() > 0.002  # brows rise
+    rest_lashes = _centre(model, lashes, params)
+    closed = _centre(model, lashes, {**params, "eyeBlinkLeft": 1.0, "eyeBlinkRight": 1.0})
+    upper = rest_lashes[:, -1, 1] > rest_lashes[:, 0, 1]
+    assert (closed[upper, 0, 1] - rest_lashes[upper, 0, 1]).mean() < -0.004  # lids close
+    beard_params = _params(model, beard_style=3)
+    beard = _cards(hair_for(model, beard_params), "beard")[0]
+    rest_beard = _centre(model, beard, beard_params)
+    open_beard = _centre(model, beard, {**beard_params, "jawOpen": 1.0})
+    roots = rest_beard[:, 0]
+    chin = (np.abs(roots[:, 0]) < 0.015) & (roots[:, 2] > roots[:, 2].max() - 0.015)
+    assert (open_beard[chin, 0, 1] - rest_beard[chin, 0, 1]).mean() < -0.01  # beard drops
+    # shape sliders move the hair with the head
+    wide = _params(model, head_scale_horiz=1.0)
+    moved = _centre(model, _cards(hair_for(model, wide), "hair")[0], wide)
+    base = _centre(model, _cards(hair, "hair")[0], params)
+    assert np.abs(moved[..., 0]).max() > np.abs(base[..., 0]).max() + 0.002
+
+
+def test_hair_stays_outside_the_head_at_every_expression(model):
+    """Card centre lines, every 3rd point, on all 52 expressions at 1.0 and extreme shapes.
+
+    Stated offsets: brows and scalp hair above the ears never go below the skin; lashes at
+    most 2.5 mm into the lids (eyeWide pulls the upper lid into the brow fold); long hair and
+    beards hanging beside the moving jaw are not collided at run time, so at most 2 % of their
+    points may be inside, by at most 4 cm (jawOpen). Points below the neck's cut edge are
+    not checked (nothing is inside there).
+    """
+    params = _params(model, hair_style=HAIR_STYLES.index("long wavy"), beard_style=3)
+    hair = hair_for(model, params)
+    eye_y = rest_head(model).eye_y
+    cases = [{name.name: 1.0} for name in model.spec.of_kind("expression")]
+    cases += [{"head_scale_horiz": 1.0}, {"head_scale_vert": -1.0}, {"age": 1.0, "weight": 1.0}]
+    for case in cases:
+        values = {**params, **case}
+        mesh = model.evaluate(values)
+        head = HeadShape.of(mesh)
+        vertices = np.asarray(mesh.vertices, np.float64)
+        for layer in hair.layers:
+            if not isinstance(layer, CardLayer):
+                continue
+            rest = layer.centre_lines(rest_head(model).vertices, rest_head(model).faces)
+            points = layer.centre_lines(vertices, mesh.faces)[:, ::3].reshape(-1, 3)
+            rest = rest[:, ::3].reshape(-1, 3)
+            # below the neck's cut edge nothing is inside (the mesh is open there)
+            above_cut = points[:, 1] > vertices[:, 1].min() + 0.02
+            points, rest = points[above_cut], rest[above_cut]
+            depth = head.signed_distance(points)
+            if layer.name == "eyebrows":
+                assert depth.min() > -1e-4, case
+            elif layer.name == "eyelashes":
+                assert depth.min() > -0.0025, case
+            else:
+                crown = rest[:, 1] > eye_y + 0.035
+                if layer.name == "hair":
+                    assert depth[crown].min() > -1e-4, case
+                assert (depth < -5e-4).mean() < 0.02, case
+                assert depth.min() > -0.04, case
+
+
+def test_colour_darkens_with_melanin_and_reddens_with_pheomelanin():
+    blonde, black = hair_colour(0.1, 0.0), hair_colour(1.0, 0.0)
+    red = hair_colour(0.4, 1.0)
+    assert blonde.sum() > 4 * black.sum()
+    assert red[0] / red[2] > hair_colour(0.4, 0.0)[0] / hair_colour(0.4, 0.0)[2] * 1.5
+
+
+def test_strand_atlas_is_ours_and_deterministic():
+    atlas = strand_atlas()
+    assert atlas.shape == (512, 512) and atlas.dtype == np.uint8
+    assert np.array_equal(atlas, strand_atlas.__wrapped__())
+    columns = np.split(atlas.astype(float) / 255, 4, axis=1)
+    assert columns[0].mean() > columns[1].mean() > 0.05  # dense, sparse
+    assert (atlas[:, :4] == 0).all()  # transparent card edges
+
+
+def test_prior_samples_hair_coherently(model):
+    people = [sample(model, seed) for seed in range(40)]
+    assert sample(model, 3) == people[3]
+    women = [p for p in people if p["gender"] > 0.5]
+    assert all(HairSettings.of(p).beard == "none" for p in women)
+    old = [p["hair_grey"] for p in people if p["age"] > 0.86]
+    young = [p["hair_grey"] for p in people if p["age"] < 0.8]
+    assert np.mean(old) > np.mean(young)
+    styles = {HairSettings.of(p).style for p in people}
+    assert len(styles) >= 5
+
+
+def test_hair_parts_constant():
+    assert HAIR_PARTS == ("hair", "eyebrows", "eyelashes", "beard")
+
+
+def test_hair_pass_draws_hair_read_back_from_pixels(model, tmp_path):
+    from faceeditor.render import OffscreenRenderer, save_png
+    from faceeditor.render.hair_pass import HairPass
+
+    black = _params(model, hair_melanin=1.0, hair_redness=0.0,
+                    hair_style=HAIR_STYLES.index("long straight"))
+    mesh = model.evaluate(black)
+    with OffscreenRenderer(128, 128) as renderer:
+        bare = renderer.render(mesh, "front")
+        hair = HairPass()
+        renderer.add_pass(hair)
+        hair.set_meshes(hair_for(model, black).evaluate(mesh))
+        with_hair = renderer.render(mesh, "front")
+        hair.set_meshes([])
+        assert np.array_equal(renderer.render(mesh, "front"), bare)
+        hair.set_meshes(hair_for(model, black).evaluate(mesh))
+        hair.still = False  # alpha-tested only (while dragging)
+        dragging = renderer.render(mesh, "front")
+    save_png(tmp_path / "hair.png", np.concatenate([bare, with_hair], 1))
+    top = (slice(4, 24), slice(44, 84))  # the crown, above the forehead
+    assert with_hair[top].mean() < bare[top].mean() - 40  # dark hair covers the light scalp
+    # long hair hangs beside the cheeks where the bare render shows background or skin
+    side = (slice(60, 90), slice(29, 37))
+    assert np.abs(with_hair[side].astype(int) - bare[side]).mean() > 10
+    # the face itself stays clear
+    face = (slice(60, 80), slice(56, 72))
+    assert np.abs(with_hair[face].astype(int) - bare[face]).mean() < 3
+    assert np.abs(dragging.astype(int) - with_hair).mean() < 8
+
+
+def test_render_command_draws_hair_unless_told_not_to(tmp_path):
+    from faceeditor.cli import main
+    from PIL import Image
+
+    args = ["render", "--size", "96", "--set", "hair_melanin=1", "--set", "hair_style=5"]
+    assert main(args + ["-o", str(tmp_path / "hair.png")]) == 0
+    assert main(args + ["--no-hair", "-o", str(tmp_path / "bald.png")]) == 0
+    hair = np.asarray(Image.open(tmp_path / "hair.png"), int)
+    bald = np.asarray(Image.open(tmp_path / "bald.png"), int)
+    assert hair[3:15, 35:60].mean() < bald[3:15, 35:60].mean() - 30
