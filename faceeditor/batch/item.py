@@ -67,8 +67,12 @@ def demographics(model, params: dict[str, float]) -> dict[str, object]:
 
     years = float(np.interp(params["age"], calibration_ages(model), calibration_years(model)))
     ancestry = {name: round(params[name], 4) for name in ("african", "asian", "caucasian")}
-    return {"sex": "male" if params["gender"] < 0.5 else "female", "age_years": round(years, 1),
-            "ancestry": ancestry, "skin_melanin": round(params.get("skin_melanin", 0.0), 4)}
+    people = {"sex": "male" if params["gender"] < 0.5 else "female", "age_years": round(years, 1),
+              "ancestry": ancestry, "skin_melanin": round(params.get("skin_melanin", 0.0), 4)}
+    if "hair_style" in params:
+        choices = model.spec["hair_style"].choices
+        people["hair_style"] = choices[int(round(params["hair_style"]))]
+    return people
 
 
 class ItemMaker:

@@ -187,11 +187,10 @@ class ItemRenderer:
 
         self.size = int(size)
         self.renderer = OffscreenRenderer(self.size, self.size, samples=4)
-        self.hair_pass = self.hair_labels = self.backdrop = None
-        if hasattr(self.renderer, "add_pass"):
-            # the background as a pass before the hair: edges and hair blend with it
-            self.backdrop = BackdropPass()
-            self.renderer.add_pass(self.backdrop)
+        self.hair_pass = self.hair_labels = None
+        # the background as a pass before the hair: edges and hair blend with it
+        self.backdrop = BackdropPass()
+        self.renderer.add_pass(self.backdrop)  # released by the renderer
         with self.renderer.ctx:
             self.labels = LabelPass(self.renderer.ctx, self.size)
             if batch_hair.available():
@@ -220,15 +219,8 @@ class ItemRenderer:
         if self.hair_pass is not None:
             self.hair_pass.set_meshes(layers)
         backdrop, kind = background(scene.background_seed, self.size)
-        if self.backdrop is not None:
-            self.backdrop.set_image(backdrop)
-            image = renderer.render(mesh, camera, (0, 0, 0))
-        else:  # no render passes: composite from the coverage (drawn over black and white)
-            over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
-            over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
-            coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
-            image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
-            image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+        self.backdrop.set_image(backdrop)
+        image = renderer.render(mesh, camera, (0, 0, 0))
 
         def draw_hair() -> None:
             if self.hair_labels is not None and layers:
