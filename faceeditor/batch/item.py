@@ -137,14 +137,15 @@ class ItemMaker:
         return encode_project(project)
 
     def _render(self, scene: Scene, files: dict[str, bytes], name: str) -> dict[str, object]:
-        from faceeditor.export.textures import skin_albedo
+        from faceeditor.render.still import head_textures
 
         config, size = self.config, self.config.size
         mesh = self.model.evaluate(scene.params)
         face = self.landmarks["ibug68"].points.positions(np.asarray(mesh.vertices, np.float64),
                                                          np.asarray(mesh.faces))
         hair = hair_meshes(self.model, scene.params, mesh)
-        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE), face, hair)
+        textures = head_textures(scene.params, ALBEDO_SIZE)
+        out = self.renderer.render(scene, mesh, textures, face, hair)
         files[f"images/{name}.png"] = png_bytes(out.image)
         row: dict[str, object] = {"file_name": f"images/{name}.png"}
         K = intrinsics(out.camera, size, size)

@@ -39,7 +39,7 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 PART_CLASSES = {"skin": "skin", "eyes": "eyes", "tongue": "mouth_interior", "teeth": "teeth",
                 "mouth_cavity": "mouth_interior"}
 DEPTH_SCALE = 1e-4   # metres per unit of the 16-bit depth PNG (0.1 mm; 6.5 m at most)
-ALBEDO_SIZE = 1024  # skin texture behind renders up to 512 px; 512 for smaller ones
+ALBEDO_SIZE = 1024  # edge of the skin textures (albedo, normal, material) behind each image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,10 +202,11 @@ class ItemRenderer:
         layers = load_layers()
         self.region_masks = {name: layers.mask(name) >= 0.5 for name in ("lips", "brows")}
 
-    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None,
+    def render(self, scene: Scene, mesh: FaceMesh, textures=None,
                frame: np.ndarray | None = None, hair: list | None = None) -> RenderedItem:
-        """Draw ``mesh`` (unposed) as ``scene`` says, framing the (N, 3) points ``frame`` (on
-        the unposed mesh; default: every vertex), with its ``HairMesh`` layers ``hair``."""
+        """Draw ``mesh`` (unposed) as ``scene`` says with its ``render.still.HeadTextures``
+        (None: plain part colours), framing the (N, 3) points ``frame`` (on the unposed mesh;
+        default: every vertex), with its ``HairMesh`` layers ``hair``."""
         pivot = pivot_of(mesh)
         rotation = scene.pose.rotation
         mesh = posed(mesh, rotation, pivot)
@@ -215,7 +216,9 @@ class ItemRenderer:
         layers = batch_hair.pose_layers(hair or [], rotation, pivot)
         renderer = self.renderer
         renderer.set_lighting(scene_lighting(scene))
-        renderer.set_albedo_map(albedo)
+        renderer.set_albedo_map(None if textures is None else textures.albedo)
+        renderer.set_detail_maps(*((None, None) if textures is None else
+                                   (textures.normal, textures.material)))
         if self.hair_pass is not None:
             self.hair_pass.set_meshes(layers)
         backdrop, kind = background(scene.background_seed, self.size)
