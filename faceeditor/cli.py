@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "setting it as the default morph weights")
     export.add_argument("--expression-objs", action="store_true",
                         help="OBJ: also write one OBJ per ARKit expression")
+    export.add_argument("--no-hair", action="store_true",
+                        help="leave out hair, eyebrows, eyelashes and beard")
+    export.add_argument("--hair-blend", action="store_true",
+                        help="GLB: blended hair cards (alphaMode BLEND) instead of alpha-tested")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
     export.add_argument("-o", "--output", type=Path, required=True, help="output .glb or .obj")
 
@@ -200,7 +204,8 @@ def command_export(args: argparse.Namespace) -> int:
     options = ExportOptions(format=file_format, texture_size=args.texture_size,
                             subdivisions=args.subdivide, morphs=not args.no_morphs,
                             bake_expression=args.bake_expression,
-                            expression_files=args.expression_objs)
+                            expression_files=args.expression_objs, hair=not args.no_hair,
+                            hair_blend=args.hair_blend)
     model = load_default_model()
     expressions = tuple(p.name for p in model.spec.of_kind("expression"))
     check_output(output, output_files(output, options, True, expressions), args.force)
