@@ -88,8 +88,15 @@ def test_dragging_the_nose_tip_up_moves_nose_sliders_and_lands_on_the_cursor(win
     before = window.viewport.current_mesh().vertices.copy()
     tip = nose_tip(window)
     start = screen(window, before[tip:tip + 1])[0]
+    plain = window.viewport.grab_image().astype(int)
     assert window.sculpt.hover(tuple(start)) == "nose"
     assert len(window.sculpt.highlight.faces("region")) > 100
+    tinted = window.viewport.grab_image().astype(int) - plain
+    changed = np.abs(tinted).max(2) > 10
+    assert changed.sum() > 2000  # pixels: the visible nose turns blue, nothing else
+    assert tinted[changed, 2].mean() > 10 > -10 > tinted[changed, 0].mean()
+    x, y = start.astype(int)
+    assert changed[y, x] and not changed[y + 150:, :].any()
 
     cursor = mouse_drag(qtbot, window, start, (0, -40))
 
