@@ -71,6 +71,8 @@ def main() -> None:
 
             rows += [
                 row(f"{size}: decode JPEG (reference)", timings(lambda: load_photo(path), args.repeats)),
+                row(f"{size}: decode JPEG, max_side=1024",
+                    timings(lambda: load_photo(path, max_side=1024), args.repeats)),
                 row(f"{size}: BlazeFace boxes (short+full)",
                     timings(lambda: detect_boxes(photo), args.repeats)),
                 row(f"{size}: detect_faces (boxes + mesh check)",

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_head_arguments(render)
     render.add_argument("--view", choices=("front", "three-quarter", "profile"), default="front")
     render.add_argument("--size", type=int, default=512, help="image edge in pixels (default 512)")
+    render.add_argument("--quality", choices=("draft", "normal", "high"), default="normal",
+                        help="draft: no smoothing or shadows; high: finer shadows and smoothing, "
+                             "supersampled (default normal)")
+    render.add_argument("--lighting", default="studio",
+                        help="lighting preset: studio, 'soft daylight', rim or flat")
     render.add_argument("--force", action="store_true", help="overwrite an existing file")
     render.add_argument("--no-hair", action="store_true",
                         help="leave out hair, eyebrows, eyelashes and beard")
@@ -208,28 +213,30 @@ def command_export(args: argparse.Namespace) -> int:
 
 def command_render(args: argparse.Namespace) -> int:
     from faceeditor.model import load_default_model
-    from faceeditor.export.textures import skin_albedo
-    from faceeditor.render import OffscreenRenderer, RenderError, save_png
+    from faceeditor.render import RenderError, save_png
+    from faceeditor.render.still import TEXTURE_SIZES, check_lighting, head_textures, render_still
 
     output: Path = args.output
     if output.suffix.lower() != ".png":
         raise UsageError(f"{output}: render writes PNG images (give a .png name)")
     if not 16 <= args.size <= 8192:
         raise UsageError(f"--size must be between 16 and 8192 pixels, got {args.size}")
+    check_lighting(args.lighting)
     check_output(output, [output], args.force)
     model = load_default_model()
     params, _ = head_params(model, args)
-    albedo = skin_albedo(params, 1024)
+    textures = head_textures(params, TEXTURE_SIZES[args.quality])
     try:
-        with OffscreenRenderer(args.size, args.size) as renderer:
-            if albedo is not None:
-                renderer.set_albedo_map(albedo)
-            mesh = model.evaluate(params)
+        mesh = model.evaluate(params)
+
+        def add_hair(renderer) -> None:
             if not args.no_hair:
                 from faceeditor.render.hair_pass import add_hair_pass
 
                 add_hair_pass(renderer, model, params, mesh)
-            image = renderer.render(mesh, args.view)
+
+        image = render_still(mesh, textures, args.size, args.view, args.quality, args.lighting,
+                             setup=add_hair)
     except RenderError as error:
         raise CommandFailed(f"cannot render: {error}") from error
     save_png(output, image)

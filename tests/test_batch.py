@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from faceeditor.batch import BatchConfig, BatchConfigError, run_batch
+from faceeditor.batch import hair as batch_hair
 from faceeditor.batch.render import CLASSES
 
 SIZE = 96
@@ -143,7 +144,8 @@ def test_segmentation_has_the_face_classes(made, rows):
         depth = np.asarray(Image.open(made / row["depth_file_name"]))
         assert np.array_equal(depth > 0, segmentation != CLASS["background"])
     assert {"teeth", "mouth_interior"} <= seen, seen  # laughing and surprised mouths are open
-    assert "hair" not in seen
+    if not batch_hair.available():
+        assert "hair" not in seen
 
 
 def test_same_seed_same_bytes_with_two_workers(made, tmp_path):
@@ -321,3 +323,28 @@ def test_a_run_stops_when_every_item_fails(tmp_path, monkeypatch):
     summary = run_batch(config(tmp_path / "out", count=30), progress_stream=open(os.devnull, "w"))
     assert summary.made == 0 and len(summary.failures) == 10
     assert "stopped: the last 10 items failed" in summary.text()
+
+
+@pytest.mark.skipif(not batch_hair.available(), reason="needs faceeditor.hair")
+def test_hair_is_in_the_image_and_the_labels(tmp_path):
+    from faceeditor.model import load_default_model
+    from faceeditor.model.prior import sample
+    from faceeditor.project import Project, save_project
+
+    model = load_default_model()
+    params = sample(model, 123)
+    style = model.spec["hair_style"]
+    params["hair_style"] = float(style.choices.index("long straight"))
+    save_project(tmp_path / "long.face", Project.for_model(model, params))
+    output = tmp_path / "out"
+    summary = run_batch(config(output, count=2, template=tmp_path / "long.face",
+                               vary=("skin", "expression")),
+                        progress_stream=open(os.devnull, "w"))
+    assert summary.made == 2
+    for index in range(2):
+        segmentation = np.asarray(Image.open(output / f"segmentation/{index:06d}.png"))
+        depth = np.asarray(Image.open(output / f"depth/{index:06d}.png"))
+        hair = segmentation == CLASS["hair"]
+        assert hair.sum() > 0.03 * hair.size, hair.sum()
+        assert (depth[hair] > 0).all()  # hair has a depth, in front of the head
+        assert (segmentation == CLASS["skin"]).sum() > 0.03 * hair.size

@@ -299,6 +299,22 @@ def test_truncated_tiny_missing_and_folder_inputs(tmp_path, astronaut):
     assert isinstance(PhotoError("x"), ValueError)
 
 
+def test_max_side_scales_big_photos_down_and_small_ones_not(tmp_path, astronaut):
+    path = tmp_path / "big.jpg"
+    big = Image.fromarray(astronaut).resize((2000, 1600), Image.Resampling.BICUBIC)
+    big.save(path, quality=95)
+    small = load_photo(path, max_side=500)
+    assert small.shape == (400, 500, 3)
+    expected = np.asarray(big.resize((500, 400), Image.Resampling.LANCZOS), np.int16)
+    assert np.abs(small.astype(np.int16) - expected).mean() < 3
+    assert load_photo(path, max_side=4000).shape == (1600, 2000, 3)
+    sideways = tmp_path / "sideways.jpg"  # EXIF-rotated: the limit applies to the upright photo
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    big.save(sideways, quality=95, exif=exif)
+    assert load_photo(sideways, max_side=500).shape == (500, 400, 3)
+
+
 def test_detector_rejects_arrays_that_are_not_rgb_photos():
     with pytest.raises(ValueError, match="uint8 RGB"):
         detect_faces(np.zeros((64, 64), np.uint8))

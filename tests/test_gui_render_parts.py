@@ -138,7 +138,7 @@ def test_an_unchanged_mesh_is_not_uploaded_again(renderer, mesh, monkeypatch):
     camera = front(mesh).camera()
     renderer.render(mesh, camera)
     writes = []
-    monkeypatch.setattr(type(renderer.geometry), "update", lambda self, m: writes.append(m))
+    monkeypatch.setattr(type(renderer.geometry), "update", lambda self, m, *surface: writes.append(m))
     renderer.render(mesh, camera)
     assert writes == []
     moved = dataclasses.replace(mesh, vertices=mesh.vertices + 0.001)

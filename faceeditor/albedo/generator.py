@@ -154,11 +154,10 @@ def compose(inputs: ComposeInputs, values: AlbedoValues
     g = inputs.get
     v = values
     eyeball, tongue, teeth, cavity = g("eyeball"), g("tongue"), g("teeth"), g("cavity")
-    lips, cheeks, nose, forehead = g("lips"), g("cheeks"), g("nose_tip"), g("forehead")
+    lips, cheeks, nose = g("lips"), g("cheeks"), g("nose_tip")
     blotch = g("blotch") - 0.5
-    freckle = smoothstep(0.66, 0.78, g("freckle")) * np.clip(
-        1.5 * cheeks + nose + 0.6 * forehead + 0.25, 0, 1)
-    age_spot = smoothstep(0.76, 0.84, g("age_spot")) * np.clip(forehead + cheeks + 0.3, 0, 1)
+    freckle = g("freckle")    # soft spots already placed where they belong (noise.py)
+    age_spot = g("age_spot")
     melanin = (v["skin_melanin"] * (1 + 0.5 * v["skin_blotchiness"] * blotch + 0.2 * lips
                                     + 0.25 * g("eye_sockets"))
                + 0.3 * v["freckles"] * freckle + 0.18 * v["age_spots"] * age_spot)

@@ -18,6 +18,8 @@ from faceeditor.albedo.generator import AlbedoValues, pore_pattern, smoothstep
 from faceeditor.albedo.layers import Layers, load_layers
 
 NORMAL_STRENGTH = 6.0   # slope per unit height per texel at 2048
+#: The parameters the normal and material maps depend on (the rest only colour the albedo).
+DETAIL_PARAMS = ("pores", "fine_wrinkles")
 #: Roughness of each region (0 = mirror, 1 = fully rough).
 ROUGHNESS = {"skin": 0.55, "t_zone": 0.45, "lips": 0.38, "eyeball": 0.08, "tongue": 0.35,
              "teeth": 0.25, "cavity": 0.6}
@@ -96,6 +98,20 @@ def roughness_map(params: Mapping[str, float] | None = None, size: int = 2048,
     pores = pore_pattern(size)[::-1] * np.float32(0.12 * values["pores"])
     out = _resize(rough, size) + pores * _skin_weight(layers, size)
     return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8)
+
+
+def material_map(params: Mapping[str, float] | None = None, size: int = 2048,
+                 layers: Layers | None = None) -> np.ndarray:
+    """(size, size, 3) uint8 shading map for the viewport and ``render``, top row first:
+    R roughness (``roughness_map``), G the eye's polar radius / 4 on the eyeball (iris inside
+    1/4, 1 off the eye: the renderer's iris parallax), B zero."""
+    layers = load_layers() if layers is None else layers
+    eyeball = layers.mask("eyeball")
+    radius = np.where(eyeball > 0.5, layers.mask("eye_theta"), 1.0)
+    out = np.zeros((size, size, 3), np.uint8)
+    out[..., 0] = roughness_map(params, size, layers)
+    out[..., 1] = np.round(_resize(radius, size) * 255).astype(np.uint8)
+    return out
 
 
 def companion_maps(params: Mapping[str, float] | None = None, size: int = 2048,

@@ -58,14 +58,63 @@ def mole_field(points: np.ndarray, rng: np.random.Generator, count: int = 14) ->
     centres = points[rng.integers(0, len(points), count)]
     strength = rng.uniform(0.25, 1.0, count).astype(np.float32)
     radius = rng.uniform(0.0008, 0.0018, count)
+    return spot_field(points, centres, strength, radius)
+
+
+def spot_field(points: np.ndarray, centres: np.ndarray, strength: np.ndarray,
+               radius: np.ndarray) -> np.ndarray:
+    """(N,) the strongest of Gaussian spots (``centres`` (K, 3), ``strength`` (K,), standard
+    deviation ``radius`` (K,) metres) at each of (N, 3) ``points``."""
     field = np.zeros(len(points), np.float32)
     order = np.argsort(points[:, 0], kind="stable")  # a slab in x first, then the exact box
     xs = points[order, 0]
-    for c, s, r in zip(centres, strength, radius):
+    for c, s, r in zip(centres, strength.astype(np.float32), radius):
         slab = order[np.searchsorted(xs, c[0] - 4 * r):np.searchsorted(xs, c[0] + 4 * r)]
         near = slab[np.abs(points[slab] - c).max(1) < 4 * r]
         d2 = np.sum((points[near] - c) ** 2, 1)
         field[near] = np.maximum(field[near], s * np.exp(-d2 / (2 * r * r)))
+    return field
+
+
+#: Freckles (ephelides): 1-4 mm across with soft edges, clustered where the sun reaches.
+FRECKLE_COUNT = 1100
+FRECKLE_DIAMETER_M = (0.001, 0.004)
+#: Age spots (solar lentigines): fewer, 4-12 mm across, irregular edges.
+AGE_SPOT_COUNT = 24
+AGE_SPOT_DIAMETER_M = (0.004, 0.012)
+_FWHM_TO_SIGMA = 1.0 / 2.3548
+_MIN_TEXEL_M = 0.0008  # the smallest texel of the layers on the skin (the face is about 1.2 mm)
+
+
+def scattered_spots(grid: np.ndarray, weight: np.ndarray, count: int,
+                    diameter: tuple[float, float], rng: np.random.Generator) -> np.ndarray:
+    """(R, R) field in [0, 1] of ``count`` soft round spots on the surface behind the texels.
+
+    ``grid`` (R, R, 3) holds the surface point of each texel (``Layers.position``); spot
+    centres fall on texels with probability proportional to ``weight`` (R, R); each spot's full
+    width at half maximum is drawn log-uniformly from ``diameter`` (metres).  A spot is drawn
+    over a window of texels around its centre with distances measured on the surface, so its
+    size is real whatever the UV scale (a spot is cut where its window crosses a UV seam).
+    """
+    res = grid.shape[0]
+    field = np.zeros((res, res), np.float32)
+    flat = weight.reshape(-1).astype(np.float64)
+    total = flat.sum()
+    if total <= 0 or count <= 0:
+        return field
+    index = rng.choice(res * res, size=count, p=flat / total)
+    width = np.exp(rng.uniform(np.log(diameter[0]), np.log(diameter[1]), count))
+    strength = rng.uniform(0.45, 1.0, count).astype(np.float32)
+    sigma = width * _FWHM_TO_SIGMA
+    reach = int(np.ceil(3.0 * sigma.max() / _MIN_TEXEL_M))
+    offsets = np.arange(-reach, reach + 1)
+    rows = np.clip(index[:, None, None] // res + offsets[None, :, None], 0, res - 1)
+    cols = np.clip(index[:, None, None] % res + offsets[None, None, :], 0, res - 1)
+    rows, cols = np.broadcast_arrays(rows, cols)
+    centre = grid.reshape(-1, 3)[index][:, None, None, :]
+    d2 = np.sum((grid[rows, cols] - centre) ** 2, axis=-1)
+    spots = strength[:, None, None] * np.exp(-d2 / (2 * sigma[:, None, None] ** 2))
+    np.maximum.at(field, (rows.ravel(), cols.ravel()), spots.ravel().astype(np.float32))
     return field
 
 
@@ -102,8 +151,21 @@ def seeded_fields(layers: Layers, seed: int) -> SeededFields:
     near = layers.mask("active").reshape(-1) > 0.5  # the texels the generator colours
     fields = {name: np.full(len(points), 0.5, np.float32) for name in FIELD_NAMES}
     fields["blotch"][near] = fractal_noise(points[near], 0.03, 3, rng)
-    fields["freckle"][near] = fractal_noise(points[near], 0.0035, 2, rng)
-    fields["age_spot"][near] = fractal_noise(points[near], 0.005, 2, rng)
+    # freckles cluster on the cheeks and nose (sun), in patches of a low-frequency field
+    grid = layers.position.astype(np.float32)
+    sun = np.clip(1.5 * layers.mask("cheeks") + 1.5 * layers.mask("nose_tip")
+                  + 0.6 * layers.mask("forehead") + 0.08, 0, 1).reshape(-1)
+    patches = np.zeros(len(points), np.float32)
+    patches[near] = fractal_noise(points[near], 0.02, 2, rng)
+    density = (sun * near * np.clip(patches - 0.3, 0, 1) ** 2).reshape(res, res)
+    fields["freckle"] = scattered_spots(grid, density, FRECKLE_COUNT, FRECKLE_DIAMETER_M,
+                                        rng).reshape(-1)
+    exposed = np.clip(layers.mask("forehead") + layers.mask("cheeks") + 0.15, 0, 1)
+    ragged = np.zeros(len(points), np.float32)
+    ragged[near] = fractal_noise(points[near], 0.002, 2, rng)  # irregular lentigo edges
+    spots = scattered_spots(grid, exposed * near.reshape(res, res), AGE_SPOT_COUNT,
+                            AGE_SPOT_DIAMETER_M, rng).reshape(-1)
+    fields["age_spot"] = spots * np.clip(0.4 + ragged, 0, 1)
     fields["mole"][:] = 0.0
     fields["hair"] = hair_rng.random(res * res).astype(np.float32)
     spots = mole_field(points[skin], rng)

@@ -4,9 +4,14 @@ The model follows the two-layer skin of Donner & Jensen (2006) as simplified by 
 (2010, "A practical appearance model for dynamic facial color"): an absorbing epidermis holding
 melanin over a scattering dermis holding blood. Per wavelength (400..700 nm, 10 nm steps):
 
-* epidermis absorption ``mu_epi = C_m (b_e mu_eu + (1 - b_e) mu_pheo) + (1 - C_m) mu_base``
-  with eumelanin ``6.6e10 lambda^-3.33`` and pheomelanin ``2.9e14 lambda^-4.75`` (1/mm, lambda
-  in nm; Donner & Jensen 2006) and the baseline skin absorption
+* epidermis absorption ``mu_epi = C_m mu_mel + (1 - C_m) mu_base`` with the melanin mixture
+  ``mu_mel = (1 - s) (b_e mu_eu + (1 - b_e) mu_pheo) + s mu_eu(600 nm)``: eumelanin
+  ``6.6e10 lambda^-3.33`` and pheomelanin ``2.9e14 lambda^-4.75`` (1/mm, lambda in nm; Donner &
+  Jensen 2006), and a share ``s`` of degraded "melanin dust" in the upper epidermis whose
+  absorption is spectrally flat (Kollias; Nielsen et al.): without it the model's medium and
+  dark skins come out orange (a* rising to 17, chroma 28 at ITA 0 deg, where measured facial
+  skin keeps a* near 11-14 across ethnic groups, Xiao et al. 2017); see
+  ``resources/render/skin_lab_reference.csv``. The baseline skin absorption is
   ``0.0244 + 8.53 exp(-(lambda - 154) / 66.2)`` (1/mm; Jacques 1998);
 * dermis absorption ``mu_derm = C_h (g mu_oxy + (1 - g) mu_deoxy) + (1 - C_h) mu_base`` from
   Prahl's molar extinction of oxy/deoxy hemoglobin (omlc.org, 150 g/L whole blood, 64500 g/mol);
@@ -48,6 +53,8 @@ XYZ_TO_LINEAR_SRGB = np.array([[3.2404542, -1.5371385, -0.4985314],
 D65_WHITE = np.array([0.95047, 1.0, 1.08883])
 
 EUMELANIN_SHARE = 0.9      # b_e: share of eumelanin in the epidermal melanin
+MELANIN_DUST_SHARE = 0.4   # s: share of melanin with flat absorption (melanin dust)
+MELANIN_DUST_NM = 600.0    # the dust absorbs like eumelanin does at this wavelength
 BLOOD_OXYGENATION = 0.75   # g
 EPIDERMIS_MM = 0.25
 DERMIS_SCATTERING = 1.5  # scale of the reduced scattering (dermis is denser than average skin)
@@ -90,7 +97,10 @@ def skin_reflectance(melanin_fraction_, hemoglobin_fraction_) -> np.ndarray:
     base = 0.0244 + 8.53 * np.exp(-(lam - 154.0) / 66.2)
     eumelanin = 6.6e10 * lam ** -3.33
     pheomelanin = 2.9e14 * lam ** -4.75
-    mu_epi = c_m * (EUMELANIN_SHARE * eumelanin + (1 - EUMELANIN_SHARE) * pheomelanin) + (1 - c_m) * base
+    granules = EUMELANIN_SHARE * eumelanin + (1 - EUMELANIN_SHARE) * pheomelanin
+    dust = 6.6e10 * MELANIN_DUST_NM ** -3.33
+    melanin = (1 - MELANIN_DUST_SHARE) * granules + MELANIN_DUST_SHARE * dust
+    mu_epi = c_m * melanin + (1 - c_m) * base
     blood = np.log(10) * 150.0 / 64500.0 / 10.0 * (BLOOD_OXYGENATION * HBO2 + (1 - BLOOD_OXYGENATION) * HB)
     mu_derm = c_h * blood + (1 - c_h) * base
     mu_s = DERMIS_SCATTERING * (2e5 * lam ** -1.5 + 2e12 * lam ** -4.0) / 10.0  # 1/mm, reduced

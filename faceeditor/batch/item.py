@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from faceeditor.batch.config import BatchConfig
+from faceeditor.batch.hair import hair_meshes
 from faceeditor.batch.render import ALBEDO_SIZE, CLASS_COLOURS, DEPTH_SCALE, ItemRenderer, \
     extrinsics, intrinsics, project
 from faceeditor.batch.scene import Scene, make_scene
@@ -138,7 +139,8 @@ class ItemMaker:
         mesh = self.model.evaluate(scene.params)
         face = self.landmarks["ibug68"].points.positions(np.asarray(mesh.vertices, np.float64),
                                                          np.asarray(mesh.faces))
-        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE), face)
+        hair = hair_meshes(self.model, scene.params, mesh)
+        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE), face, hair)
         files[f"images/{name}.png"] = png_bytes(out.image)
         row: dict[str, object] = {"file_name": f"images/{name}.png"}
         K = intrinsics(out.camera, size, size)

@@ -1,9 +1,8 @@
 """Rendering one batch item: the lit image on its background and the per-pixel labels.
 
 ``ItemRenderer(size)`` owns one headless OpenGL context for a worker's lifetime. ``render``
-poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (drawn
-twice, over black and over white, which gives each pixel's exact coverage for compositing the
-procedural background), and from one extra label pass (the skin's vertex shader and
+poses the head, frames it, lights it and returns a ``RenderedItem``: the colour image (the
+procedural background drawn as a pass behind the head and its hair), and from one extra label pass (the skin's vertex shader and
 ``shaders/labels.frag.glsl``, float32 targets, no multisampling) the segmentation, depth,
 view-space normals and the triangle seen in each pixel.
 """
@@ -17,6 +16,8 @@ from importlib import resources
 import moderngl
 import numpy as np
 
+from faceeditor.batch import hair as batch_hair
+from faceeditor.batch.backdrop import BackdropPass
 from faceeditor.batch.backgrounds import background
 from faceeditor.batch.scene import Scene, scene_lighting
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
@@ -25,7 +26,6 @@ from faceeditor.render.errors import ShaderError
 from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.offscreen import OffscreenRenderer
 from faceeditor.render.program import read_shader_source, write_matrix
-from faceeditor.render.shading import apply_shading
 
 #: Segmentation classes (pixel value = index).
 CLASSES: tuple[str, ...] = ("background", "skin", "brows", "eyes", "lips", "teeth",
@@ -139,8 +139,10 @@ class LabelPass:
         self.geometry: MeshGeometry | None = None
         self.vao: moderngl.VertexArray | None = None
 
-    def draw(self, mesh: FaceMesh, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
-        """((H, W, 4) normal + depth, (H, W, 4) u, v, part, triangle), top row first."""
+    def draw(self, mesh: FaceMesh, camera: Camera,
+             after=None) -> tuple[np.ndarray, np.ndarray]:
+        """((H, W, 4) normal + depth, (H, W, 4) u, v, part, triangle), top row first;
+        ``after()``, if given, draws more (hair) into the targets before they are read."""
         if self.geometry is None or not self.geometry.split.matches(mesh):
             self.release_geometry()
             self.geometry = MeshGeometry(self.ctx, mesh)
@@ -153,6 +155,8 @@ class LabelPass:
         self.framebuffer.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
         self.vao.render(moderngl.TRIANGLES)
+        if after is not None:
+            after()
         out = [np.frombuffer(t.read(), np.float32).reshape(self.size, self.size, 4)[::-1].copy()
                for t in self.targets]
         self.ctx.detect_framebuffer(0).use()
@@ -183,35 +187,58 @@ class ItemRenderer:
 
         self.size = int(size)
         self.renderer = OffscreenRenderer(self.size, self.size, samples=4)
+        self.hair_pass = self.hair_labels = self.backdrop = None
+        if hasattr(self.renderer, "add_pass"):
+            # the background as a pass before the hair: edges and hair blend with it
+            self.backdrop = BackdropPass()
+            self.renderer.add_pass(self.backdrop)
         with self.renderer.ctx:
             self.labels = LabelPass(self.renderer.ctx, self.size)
+            if batch_hair.available():
+                from faceeditor.render.hair_pass import HairPass
+
+                self.hair_pass = HairPass()
+                self.renderer.add_pass(self.hair_pass)  # released by the renderer
+                self.hair_labels = batch_hair.HairLabels(self.renderer.ctx)
         layers = load_layers()
         self.region_masks = {name: layers.mask(name) >= 0.5 for name in ("lips", "brows")}
 
     def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None,
-               frame: np.ndarray | None = None) -> RenderedItem:
+               frame: np.ndarray | None = None, hair: list | None = None) -> RenderedItem:
         """Draw ``mesh`` (unposed) as ``scene`` says, framing the (N, 3) points ``frame`` (on
-        the unposed mesh; default: every vertex)."""
+        the unposed mesh; default: every vertex), with its ``HairMesh`` layers ``hair``."""
         pivot = pivot_of(mesh)
         rotation = scene.pose.rotation
         mesh = posed(mesh, rotation, pivot)
         points = to_numpy(mesh.vertices, np.float64) if frame is None else \
             (np.asarray(frame, np.float64) - pivot) @ rotation.T + pivot
         camera = scene_camera(scene, points)
+        layers = batch_hair.pose_layers(hair or [], rotation, pivot)
         renderer = self.renderer
-        with renderer.ctx:
-            apply_shading(renderer.program, lighting=scene_lighting(scene))
+        renderer.set_lighting(scene_lighting(scene))
         renderer.set_albedo_map(albedo)
-        over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
-        over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
-        coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
+        if self.hair_pass is not None:
+            self.hair_pass.set_meshes(layers)
         backdrop, kind = background(scene.background_seed, self.size)
-        image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
+        if self.backdrop is not None:
+            self.backdrop.set_image(backdrop)
+            image = renderer.render(mesh, camera, (0, 0, 0))
+        else:  # no render passes: composite from the coverage (drawn over black and white)
+            over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
+            over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
+            coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
+            image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
+            image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+
+        def draw_hair() -> None:
+            if self.hair_labels is not None and layers:
+                self.hair_labels.draw(layers, camera, CLASSES)
+
         with renderer.ctx:
-            geometry, surface = self.labels.draw(mesh, camera)
+            geometry, surface = self.labels.draw(mesh, camera, draw_hair)
         drawn = geometry[..., 3] > 0.0
         return RenderedItem(
-            image=np.clip(np.round(image), 0, 255).astype(np.uint8),
+            image=image,
             segmentation=self.segmentation(surface, drawn),
             depth=np.where(drawn, geometry[..., 3], 0.0).astype(np.float32),
             normals=np.where(drawn[..., None], geometry[..., :3], 0.0).astype(np.float32),
@@ -219,8 +246,10 @@ class ItemRenderer:
             camera=camera, mesh=mesh, pivot=pivot, background_kind=kind)
 
     def segmentation(self, surface: np.ndarray, drawn: np.ndarray) -> np.ndarray:
-        """(H, W) class indices from the label pass's part ids and texture coordinates."""
-        part = np.clip(np.round(surface[..., 2]).astype(np.int64), 0, len(PART_NAMES) - 1)
+        """(H, W) class indices from the label pass's part ids and texture coordinates (part
+        codes from ``batch.hair.CLASS_CODE_BASE`` up are classes: hair drawn over the head)."""
+        code = np.round(surface[..., 2]).astype(np.int64)
+        part = np.clip(code, 0, len(PART_NAMES) - 1)
         lookup = np.array([CLASSES.index(PART_CLASSES[name]) for name in PART_NAMES], np.uint8)
         classes = lookup[part]
         resolution = next(iter(self.region_masks.values())).shape[0]
@@ -230,12 +259,16 @@ class ItemRenderer:
         skin = classes == CLASSES.index("skin")
         for name in ("brows", "lips"):
             classes[skin & self.region_masks[name][row, col]] = CLASSES.index(name)
+        over = code >= batch_hair.CLASS_CODE_BASE
+        classes[over] = (code[over] - batch_hair.CLASS_CODE_BASE).astype(np.uint8)
         classes[~drawn] = CLASSES.index("background")
         return classes
 
     def close(self) -> None:
         with self.renderer.ctx:
             self.labels.release()
+            if self.hair_labels is not None:
+                self.hair_labels.release()
         self.renderer.close()
 
     def __enter__(self) -> ItemRenderer:

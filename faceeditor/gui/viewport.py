@@ -47,6 +47,9 @@ ORBIT_DEGREES_PER_PIXEL = 0.4
 #: (interactive frames skip it: on a software rasteriser it triples the cost of a frame).
 REFINE_DELAY_MS = 250
 REFINE_SAMPLES = 4
+#: Renderer quality of the still (refined) frame and of interactive frames.
+STILL_QUALITY = "normal"
+INTERACTIVE_QUALITY = "draft"
 #: Interactive frames aim at this paint time; slower ones switch to a lower drawing scale.
 FRAME_BUDGET_MS = 20.0
 SCALES = (1.0, 0.75, 0.5)
@@ -109,6 +112,8 @@ class Viewport(QOpenGLWindow):
         self.use_albedo = True  # colour from faceeditor.albedo's GPU generator when available
         self._albedo_drawer = None  # faceeditor.albedo.gpu.GpuAlbedo on this context
         self._albedo_texture: moderngl.Texture | None = None
+        self._detail_maps: tuple[np.ndarray, np.ndarray] | None = None  # normal, material
+        self._detail_key: tuple[float, ...] | None = None  # detail parameters of the maps
         self._albedo_dirty = False
         self.albedo_status = "pending"  # then "ready" (texture drawn) or "unavailable"
         self.backend = None  # a research backend (faceeditor.backends) evaluates the head
@@ -263,6 +268,7 @@ class Viewport(QOpenGLWindow):
         camera, background = self.orbit.camera(), self.settings.background
         width, height = framebuffer.viewport[2:]
         self._interactive_frame = not self._still
+        self.renderer.quality = INTERACTIVE_QUALITY if self._interactive_frame else STILL_QUALITY
         self._update_hair(mesh)
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
@@ -356,7 +362,28 @@ class Viewport(QOpenGLWindow):
         texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self._albedo_texture = texture
         self.renderer.set_albedo_texture(texture)
+        self._update_detail_maps()
         self.albedo_status = "ready"
+
+    def _update_detail_maps(self) -> None:
+        """Normal and material maps of the current detail parameters (pores, wrinkles), made
+        again only when those change."""
+        from faceeditor.albedo.layers import AlbedoAssetError
+        from faceeditor.albedo.maps import DETAIL_PARAMS, material_map, normal_map
+
+        values = self.state.values()
+        key = tuple(float(values.get(name, -1.0)) for name in DETAIL_PARAMS)
+        if key == self._detail_key:
+            return
+        try:
+            self._detail_maps = (normal_map(values, ALBEDO_PREVIEW_SIZE),
+                                 material_map(values, ALBEDO_PREVIEW_SIZE))
+        except AlbedoAssetError as error:
+            log.warning("no skin detail maps in the viewport: %s", error)
+            self._detail_maps = None
+        self._detail_key = key
+        assert self.renderer is not None
+        self.renderer.set_detail_maps(*(self._detail_maps or (None, None)))
 
     def pixel_size(self) -> tuple[int, int]:
         """(width, height) of the framebuffer in device pixels (HiDPI aware)."""
@@ -449,13 +476,16 @@ class Viewport(QOpenGLWindow):
         self.makeCurrent()
         try:
             with OffscreenRenderer(width, height, samples=4, ctx=self.ctx,
-                                   lighting=LIGHTING_PRESETS[self.settings.lighting]) as renderer:
+                                   lighting=LIGHTING_PRESETS[self.settings.lighting],
+                                   quality=STILL_QUALITY) as renderer:
                 renderer.set_view_mode(self.settings.mode)
                 renderer.wireframe = self.settings.wireframe
                 if self.backend is not None:
                     renderer.set_albedo_map(self.backend.evaluate_albedo(self.state.vector))
                 elif self._albedo_texture is not None:
                     renderer.set_albedo_texture(self._albedo_texture)
+                    if self._detail_maps is not None:
+                        renderer.set_detail_maps(*self._detail_maps)
                 if self.hair is not None and self.hair.meshes:
                     hair = HairPass()
                     renderer.add_pass(hair)

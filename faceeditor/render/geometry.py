@@ -30,7 +30,11 @@ ATTRIBUTE_FORMATS: dict[str, str] = {
     "in_normal": "3f",
     "in_texcoord_0": "2f",
     "in_part_id": "u4",
+    "in_surface": "3f",
 }
+
+#: Per-vertex shading inputs where none were computed: (occlusion, LUT curvature, wet lid).
+DEFAULT_SURFACE = (1.0, 0.04, 0.0)
 
 
 def to_numpy(array: Any, dtype: type = np.float32) -> np.ndarray:
@@ -110,7 +114,8 @@ def _validate_topology(faces: np.ndarray, face_uvs: np.ndarray, parts: np.ndarra
 class MeshGeometry:
     """Vertex and index buffers for one topology; positions/normals are rewritten in place.
 
-    Buffers: ``position_buffer`` and ``normal_buffer`` (N, 3) float32, dynamic;
+    Buffers: ``position_buffer``, ``normal_buffer`` and ``surface_buffer`` (N, 3) float32,
+    dynamic;
     ``texcoord_buffer`` (N, 2) float32; ``part_buffer`` (N,) uint32; ``index_buffer`` (F, 3)
     uint32.
     """
@@ -121,10 +126,17 @@ class MeshGeometry:
         uvs = np.asarray(mesh.uvs, dtype=np.float32)[self.split.uv_index]
         self.position_buffer = ctx.buffer(reserve=count * 12, dynamic=True)
         self.normal_buffer = ctx.buffer(reserve=count * 12, dynamic=True)
+        self.surface_buffer = ctx.buffer(reserve=count * 12, dynamic=True)
         self.texcoord_buffer = ctx.buffer(np.ascontiguousarray(uvs))
         self.part_buffer = ctx.buffer(self.split.part_id)
         self.index_buffer = ctx.buffer(self.split.indices)
         self.update(mesh)
+
+    def depth_vertex_array(self, ctx: moderngl.Context,
+                           program: moderngl.Program) -> moderngl.VertexArray:
+        """A vertex array feeding only positions (shadow and depth passes)."""
+        return ctx.vertex_array(program, [(self.position_buffer, "3f", "in_position")],
+                                index_buffer=self.index_buffer, index_element_size=4)
 
     @property
     def buffers(self) -> dict[str, moderngl.Buffer]:
@@ -134,10 +146,12 @@ class MeshGeometry:
             "in_normal": self.normal_buffer,
             "in_texcoord_0": self.texcoord_buffer,
             "in_part_id": self.part_buffer,
+            "in_surface": self.surface_buffer,
         }
 
-    def update(self, mesh: FaceMesh) -> None:
-        """Write the vertices and normals of ``mesh`` (same topology) into the existing buffers."""
+    def update(self, mesh: FaceMesh, surface: np.ndarray | None = None) -> None:
+        """Write the vertices and normals of ``mesh`` (same topology) into the existing buffers,
+        and ``surface`` (V, 3) per-vertex shading inputs (``DEFAULT_SURFACE`` when None)."""
         if not self.split.matches(mesh):
             raise TopologyMismatchError(
                 "mesh topology differs from the one this geometry was built for "
@@ -152,6 +166,12 @@ class MeshGeometry:
                              f"{expected}")
         self.position_buffer.write(np.ascontiguousarray(vertices[self.split.vertex_index]))
         self.normal_buffer.write(np.ascontiguousarray(normals[self.split.vertex_index]))
+        if surface is None:
+            values = np.broadcast_to(np.asarray(DEFAULT_SURFACE, np.float32),
+                                     (len(self.split.vertex_index), 3))
+        else:
+            values = to_numpy(surface)[self.split.vertex_index]
+        self.surface_buffer.write(np.ascontiguousarray(values, dtype=np.float32))
 
     def vertex_array(self, ctx: moderngl.Context, program: moderngl.Program,
                      program_name: str) -> moderngl.VertexArray:

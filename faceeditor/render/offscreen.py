@@ -17,7 +17,17 @@ from faceeditor.render.framebuffer import OffscreenTarget
 from faceeditor.render.llvm_guard import load_triton_first
 from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.program import load_program, set_uniform, write_matrix
-from faceeditor.render.shading import VIEW_MODES, StudioLighting, apply_shading
+from faceeditor.render.quality import Quality, quality_level
+from faceeditor.render.shading import (
+    PART_MATERIALS,
+    VIEW_MODES,
+    PartMaterial,
+    StudioLighting,
+    apply_shading,
+)
+from faceeditor.render.shadow import OcclusionBaker, ShadowMap
+from faceeditor.render.smooth import SmoothSurface, SurfaceCache
+from faceeditor.render.textures import ShadingTextures
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +35,9 @@ PROGRAM_NAME = "face"
 DEFAULT_BACKGROUND = (48, 48, 52)
 WIREFRAME_OVERLAY = (0.02, 0.02, 0.02, 0.55)  # linear rgb mixed over the surface, alpha
 _GL_VERSION = 330
+SHADOW_SOFTNESS_M = 0.0035      # PCF radius on the surface (penumbra of a softbox key light)
+SHADOW_BIAS_M = 0.0012
+SHADOW_NORMAL_OFFSET_M = 0.0015
 
 
 def create_headless_context() -> moderngl.Context:
@@ -57,33 +70,47 @@ class OffscreenRenderer:
 
     GPU geometry is built for the first mesh and reused, rewriting only positions and normals,
     while later meshes share its topology.  Use as a context manager or call ``close``.
+
+    ``quality`` (``quality.QUALITY_LEVELS``: draft, normal, high; settable later) decides the
+    subdivision, shadows, occlusion bake and supersampling of each frame; the subdivided
+    geometry and the per-shape bakes are cached (``smooth.SurfaceCache``).  ``passes`` (see
+    ``add_pass``) are drawn after the head with the same camera and lights.
     """
 
     def __init__(self, width: int, height: int, samples: int = 4,
                  ctx: moderngl.Context | None = None,
-                 lighting: StudioLighting | None = None):
+                 lighting: StudioLighting | None = None,
+                 quality: str | Quality = "draft"):
         self._owns_ctx = ctx is None
+        self._quality = quality_level(quality)
         self.ctx = create_headless_context() if ctx is None else ctx
         self.width, self.height = int(width), int(height)
-        self.geometry: MeshGeometry | None = None
-        self._vao: moderngl.VertexArray | None = None
+        self.samples = samples
+        self._slots: dict[int, _Slot] = {}  # GPU geometry per subdivision level
+        self._level = 0  # level of the frame drawn last
         self._albedo_map: moderngl.Texture | None = None
         self._owns_albedo_map = True  # False for a texture given to set_albedo_texture
         self._closed = False
         self.wireframe = False  # draw the triangle edges over the surface
-        self._uploaded_mesh: FaceMesh | None = None
         #: Extra passes drawn after the skin with the same camera and lights (e.g. the hair
         #: pass): objects with ``draw(ctx, camera, aspect, lighting)`` and ``release()``.
         self.passes: list = []
         self.lighting = lighting if lighting is not None else StudioLighting()
+        self.materials = dict(PART_MATERIALS)
+        self._surfaces = SurfaceCache(occlusion=self._bake_occlusion)
+        self._baker: OcclusionBaker | None = None
+        self._shadow: ShadowMap | None = None
+        self._supersampled: OffscreenTarget | None = None
         defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
-                   "LIGHT_COUNT": 3}
+                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3}
         try:
             with self._current():
                 self.target = OffscreenTarget(self.ctx, self.width, self.height, samples)
                 self.program = load_program(self.ctx, PROGRAM_NAME, defines)
-                apply_shading(self.program, lighting=lighting)
+                self.textures = ShadingTextures(self.ctx, self.program)
+                apply_shading(self.program, materials=self.materials, lighting=self.lighting)
                 set_uniform(self.program, "u_use_albedo_map", False)
+                set_uniform(self.program, "u_albedo_map", 0)
         except Exception:
             self._closed = True
             if self._owns_ctx:
@@ -95,6 +122,20 @@ class OffscreenRenderer:
     @property
     def aspect(self) -> float:
         return self.width / self.height
+
+    @property
+    def quality(self) -> Quality:
+        return self._quality
+
+    @quality.setter
+    def quality(self, value: str | Quality) -> None:
+        self._quality = quality_level(value)
+
+    @property
+    def geometry(self) -> MeshGeometry | None:
+        """GPU geometry of the frame drawn last (None before the first frame)."""
+        slot = self._slots.get(self._level)
+        return None if slot is None else slot.geometry
 
     def camera_for(self, mesh: FaceMesh, view: str) -> Camera:
         """The named ``view`` framing ``mesh``'s bounding box at this renderer's aspect."""
@@ -111,10 +152,26 @@ class OffscreenRenderer:
         self._check_open()
         background = _check_background(background)
         camera = view if isinstance(view, Camera) else self.camera_for(mesh, view)
+        factor = self._quality.supersample
         with self._current():
-            with self.target.drawing(background):
+            target = self.target if factor == 1 else self._supersampled_target(factor)
+            with target.drawing(background):
                 self._draw(mesh, camera, self.aspect)
-            return self.target.read()
+            image = target.read()
+        if factor > 1:  # box filter: equal background pixels stay exactly equal
+            height, width = self.height, self.width
+            blocks = image.reshape(height, factor, width, factor, 3).astype(np.uint16)
+            image = ((blocks.sum(axis=(1, 3)) + factor * factor // 2) // (factor * factor))
+            image = image.astype(np.uint8)
+        return image
+
+    def _supersampled_target(self, factor: int) -> OffscreenTarget:
+        size = (self.width * factor, self.height * factor)
+        if self._supersampled is None or self._supersampled.size != size:
+            if self._supersampled is not None:
+                self._supersampled.release()
+            self._supersampled = OffscreenTarget(self.ctx, *size, self.samples)
+        return self._supersampled
 
     def draw_into(self, framebuffer: moderngl.Framebuffer, mesh: FaceMesh, camera: Camera,
                   background: tuple[int, int, int] = DEFAULT_BACKGROUND) -> None:
@@ -132,7 +189,23 @@ class OffscreenRenderer:
         self._check_open()
         self.lighting = lighting
         with self._current():
-            apply_shading(self.program, lighting=lighting)
+            apply_shading(self.program, materials=self.materials, lighting=lighting)
+
+    def set_materials(self, materials: dict[str, PartMaterial]) -> None:
+        """Shade each part with ``materials`` (default ``shading.PART_MATERIALS``)."""
+        self._check_open()
+        self.materials = dict(materials)
+        with self._current():
+            apply_shading(self.program, materials=self.materials, lighting=self.lighting)
+
+    def set_detail_maps(self, normal: np.ndarray | None, material: np.ndarray | None) -> None:
+        """Shade with a tangent-space ``normal`` map (S, S, 3) uint8 and a ``material`` map
+        (S, S, 3) uint8 (roughness, iris radius, unused), both top row first in the head's UV
+        layout (``albedo.maps.normal_map`` / ``material_map``); ``None`` for either turns the
+        detail off (flat normals, per-part roughness)."""
+        self._check_open()
+        with self._current():
+            self.textures.set_detail_maps(normal, material)
 
     def add_pass(self, extra) -> None:
         """Draw ``extra`` after the skin from now on; the renderer releases it on close."""
@@ -148,15 +221,42 @@ class OffscreenRenderer:
             set_uniform(self.program, "u_view_mode", VIEW_MODES.index(mode))
 
     def _draw(self, mesh: FaceMesh, camera: Camera, aspect: float) -> None:
-        """Draw into the bound framebuffer: the surface, then the wireframe overlay if on."""
-        vao = self._upload(mesh)
-        write_matrix(self.program, "u_view", camera.view_matrix())
-        write_matrix(self.program, "u_projection", camera.projection_matrix(aspect))
+        """Draw into the bound framebuffer: the shadow map, the surface, the extra passes, then
+        the wireframe overlay if on."""
+        output = self.ctx.fbo
+        quality = self._quality
+        slot = self._upload(mesh)
+        view, projection = camera.view_matrix(), camera.projection_matrix(aspect)
+        key = np.asarray(self.lighting.key.direction, np.float32)
+        key /= np.linalg.norm(key)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
+        shadow = self._shadow_map(quality.shadow_size)
+        if quality.shadow_size:
+            key_world = view[:3, :3].T @ key
+            shadow.draw(slot.depth_vao(self.ctx, shadow.program), slot.vertices, key_world)
+            if output is not None:
+                output.use()
+            self.ctx.enable_only(moderngl.DEPTH_TEST)
+        shadow.use(compare_location=4, raw_location=5)
+        set_uniform(self.program, "u_shadow_taps", quality.shadow_taps if quality.shadow_size
+                    else 0)
+        write_matrix(self.program, "u_shadow_matrix", shadow.matrix)
+        set_uniform(self.program, "u_shadow_radius", SHADOW_SOFTNESS_M / shadow.depth_range)
+        set_uniform(self.program, "u_shadow_bias", SHADOW_BIAS_M / shadow.depth_range)
+        set_uniform(self.program, "u_shadow_depth_range", shadow.depth_range)
+        set_uniform(self.program, "u_shadow_normal_offset", SHADOW_NORMAL_OFFSET_M)
+        eyes = slot.uploaded.eyes if slot.uploaded is not None else None
+        if eyes is not None:
+            centres = eyes[:, 0] @ view[:3, :3].T + view[:3, 3]
+            set_uniform(self.program, "u_eye_centre", centres)
+            set_uniform(self.program, "u_eye_axis", eyes[:, 1] @ view[:3, :3].T)
+        write_matrix(self.program, "u_view", view)
+        write_matrix(self.program, "u_projection", projection)
         if self._albedo_map is not None:
             self._albedo_map.use(location=0)
+        self.textures.use()
         set_uniform(self.program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
-        vao.render(moderngl.TRIANGLES)
+        slot.vao.render(moderngl.TRIANGLES)
         for extra in self.passes:
             extra.draw(self.ctx, camera, aspect, self.lighting)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
@@ -165,10 +265,29 @@ class OffscreenRenderer:
             self.ctx.wireframe = True
             self.ctx.polygon_offset = (-1.0, -1.0)  # lines in front of their own surface
             try:
-                vao.render(moderngl.TRIANGLES)
+                slot.vao.render(moderngl.TRIANGLES)
             finally:
                 self.ctx.wireframe = False
                 self.ctx.polygon_offset = (0.0, 0.0)
+
+    def _shadow_map(self, size: int) -> ShadowMap:
+        """The shadow map of ``size`` texels (a tiny unused one while shadows are off: the
+        shadow sampler must always see a depth texture)."""
+        size = max(int(size), 16)
+        if self._shadow is None or self._shadow.size != size:
+            if self._shadow is not None:
+                self._shadow.release()
+            self._shadow = ShadowMap(self.ctx, size)
+        return self._shadow
+
+    def _bake_occlusion(self, vertices: np.ndarray, normals: np.ndarray,
+                        faces: np.ndarray) -> np.ndarray:
+        directions = max(self._quality.occlusion_directions, 16)
+        if self._baker is None or len(self._baker.directions) != directions:
+            if self._baker is not None:
+                self._baker.release()
+            self._baker = OcclusionBaker(self.ctx, directions=directions)
+        return self._baker(vertices, normals, faces)
 
     def set_albedo_map(self, image: np.ndarray | None) -> None:
         """Colour every part from an (H, W, 3) uint8 sRGB texture (top row first; UV origin bottom
@@ -209,36 +328,37 @@ class OffscreenRenderer:
             self._albedo_map.release()
         self._albedo_map = None
 
-    def _upload(self, mesh: FaceMesh) -> moderngl.VertexArray:
-        """Reuse the GPU geometry when ``mesh`` shares its topology, else rebuild it.  The mesh
-        drawn last is not uploaded again (meshes are not modified in place), so redrawing an
-        unchanged head (orbiting the camera) costs no buffer writes."""
-        if self.geometry is not None and self._vao is not None:
-            if mesh is self._uploaded_mesh:
-                return self._vao
-            if self.geometry.split.matches(mesh):
-                self.geometry.update(mesh)
-                self._uploaded_mesh = mesh
-                return self._vao
+    def _upload(self, mesh: FaceMesh) -> _Slot:
+        """The GPU geometry of ``mesh`` at this frame's subdivision level.  Geometry is reused
+        while the topology stays (only positions, normals and surface values are rewritten);
+        the surface drawn last is not uploaded again (meshes are not modified in place), so
+        redrawing an unchanged head (orbiting the camera) costs no buffer writes."""
+        level = self._quality.subdivision
+        surface = self._surfaces.get(mesh, level, occlusion=self._quality.occlusion)
+        self._level = level
+        slot = self._slots.get(level)
+        if slot is not None:
+            if surface is slot.uploaded:
+                return slot
+            if slot.geometry.split.matches(surface.mesh):
+                slot.upload(surface)
+                return slot
             log.info("mesh topology changed; rebuilding GPU geometry")
-        self._release_geometry()
-        self.geometry = MeshGeometry(self.ctx, mesh)
-        self._vao = self.geometry.vertex_array(self.ctx, self.program, PROGRAM_NAME)
-        self._uploaded_mesh = mesh
-        return self._vao
+            slot.release()
+        geometry = MeshGeometry(self.ctx, surface.mesh)
+        slot = _Slot(geometry, geometry.vertex_array(self.ctx, self.program, PROGRAM_NAME))
+        slot.upload(surface)
+        self._slots[level] = slot
+        return slot
 
     def _current(self) -> contextlib.AbstractContextManager[object]:
         """Make an owned context current for the block; a borrowed one is the caller's job."""
         return self.ctx if self._owns_ctx else contextlib.nullcontext()
 
     def _release_geometry(self) -> None:
-        self._uploaded_mesh = None
-        if self._vao is not None:
-            self._vao.release()
-            self._vao = None
-        if self.geometry is not None:
-            self.geometry.release()
-            self.geometry = None
+        for slot in self._slots.values():
+            slot.release()
+        self._slots = {}
 
     def _check_open(self) -> None:
         if self._closed:
@@ -252,8 +372,12 @@ class OffscreenRenderer:
         with self._current():
             for extra in self.passes:
                 extra.release()
+            self.passes = []
             self._release_geometry()
             self._drop_albedo_map()
+            for item in (self._shadow, self._baker, self._supersampled, self.textures):
+                if item is not None:
+                    item.release()
             self.program.release()
             self.target.release()
         if self._owns_ctx:
@@ -265,6 +389,36 @@ class OffscreenRenderer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class _Slot:
+    """GPU geometry of one subdivision level, its vertex arrays and the surface uploaded."""
+
+    def __init__(self, geometry: MeshGeometry, vao: moderngl.VertexArray):
+        self.geometry = geometry
+        self.vao = vao
+        self._depth_vao: moderngl.VertexArray | None = None
+        self.uploaded: SmoothSurface | None = None
+        self.vertices = np.zeros((0, 3), np.float32)
+
+    def upload(self, surface: SmoothSurface) -> None:
+        self.geometry.update(surface.mesh, surface.surface)
+        self.uploaded = surface
+        self.vertices = to_numpy(surface.mesh.vertices)
+
+    def depth_vao(self, ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
+        if self._depth_vao is None or self._depth_vao.program is not program:
+            if self._depth_vao is not None:
+                self._depth_vao.release()
+            self._depth_vao = self.geometry.depth_vertex_array(ctx, program)
+        return self._depth_vao
+
+    def release(self) -> None:
+        for vao in (self.vao, self._depth_vao):
+            if vao is not None:
+                vao.release()
+        self.geometry.release()
+        self.uploaded = None
 
 
 def _check_background(background: tuple[int, int, int]) -> tuple[int, int, int]:

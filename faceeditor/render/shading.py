@@ -14,6 +14,7 @@ import moderngl
 import numpy as np
 
 from faceeditor.model.mesh import PART_NAMES
+from faceeditor.render.light_transport import sh_irradiance
 from faceeditor.render.program import set_uniform
 
 Vec3 = tuple[float, float, float]
@@ -21,28 +22,39 @@ Vec3 = tuple[float, float, float]
 
 @dataclasses.dataclass(frozen=True)
 class PartMaterial:
-    """Surface of one part.
+    """Surface of one part (physically based; the albedo map, when set, replaces the colour and
+    the material map the roughness).
 
     Attributes:
         albedo_srgb: base colour in sRGB [0, 1] (converted to linear for lighting).
-        wrap: per-channel diffuse wrap in [0, 1); a larger red wrap imitates light scattered
-            under the skin, so the terminator is soft and warm instead of plastic-hard.
-        specular: Blinn-Phong specular strength (linear).
-        shininess: Blinn-Phong exponent.
+        roughness: perceptual GGX roughness in (0, 1] (alpha = roughness ** 2).
+        f0: Fresnel reflectance at normal incidence (skin and water about 0.02-0.03).
+        subsurface: weight in [0, 1] of the pre-integrated skin scattering (light bleeding red
+            across the terminator and through thin parts) over plain Lambert diffuse.
     """
 
     albedo_srgb: Vec3
-    wrap: Vec3
-    specular: float
-    shininess: float
+    roughness: float
+    f0: float
+    subsurface: float
+
+    @property
+    def shininess(self) -> float:
+        """Blinn-Phong exponent of about the same highlight (for OBJ/MTL ``Ns``)."""
+        return float(min(max(2.0 / self.roughness ** 4 - 2.0, 1.0), 1000.0))
+
+    @property
+    def specular(self) -> float:
+        """Blinn-Phong strength of about the same highlight (for OBJ/MTL ``Ks``)."""
+        return float(min(self.f0 * 5.0 * (1.0 - self.roughness) + 0.02, 1.0))
 
 
 PART_MATERIALS: dict[str, PartMaterial] = {
-    "skin": PartMaterial((0.80, 0.60, 0.50), (0.36, 0.26, 0.22), 0.07, 18.0),
-    "eyes": PartMaterial((0.88, 0.87, 0.85), (0.10, 0.10, 0.10), 0.60, 120.0),
-    "tongue": PartMaterial((0.80, 0.36, 0.38), (0.35, 0.25, 0.25), 0.25, 40.0),
-    "teeth": PartMaterial((0.92, 0.88, 0.76), (0.20, 0.20, 0.20), 0.30, 60.0),
-    "mouth_cavity": PartMaterial((0.22, 0.04, 0.04), (0.50, 0.40, 0.40), 0.02, 10.0),
+    "skin": PartMaterial((0.80, 0.60, 0.50), roughness=0.5, f0=0.028, subsurface=1.0),
+    "eyes": PartMaterial((0.88, 0.87, 0.85), roughness=0.08, f0=0.025, subsurface=0.0),
+    "tongue": PartMaterial((0.80, 0.36, 0.38), roughness=0.35, f0=0.03, subsurface=0.8),
+    "teeth": PartMaterial((0.92, 0.88, 0.76), roughness=0.25, f0=0.04, subsurface=0.3),
+    "mouth_cavity": PartMaterial((0.22, 0.04, 0.04), roughness=0.6, f0=0.02, subsurface=0.6),
 }
 
 
@@ -56,13 +68,16 @@ class Light:
 
 @dataclasses.dataclass(frozen=True)
 class StudioLighting:
-    """Key, fill and rim lights plus a hemisphere ambient (``sky`` above, ``ground`` below)."""
+    """Key, fill and rim lights plus a hemisphere ambient (``sky`` above, ``ground`` below),
+    which the shader receives as SH irradiance (``light_transport.sh_irradiance``); the key
+    light casts the shadows.  ``exposure`` scales linear light before the tone curve."""
 
-    key: Light = Light((-0.6, 0.5, 0.6), (1.25, 1.20, 1.12))
+    key: Light = Light((-0.6, 0.36, 0.72), (1.25, 1.20, 1.12))
     fill: Light = Light((0.7, -0.1, 0.7), (0.16, 0.18, 0.21))
     rim: Light = Light((0.6, 0.5, -0.7), (0.55, 0.56, 0.60))
     sky: Vec3 = (0.07, 0.08, 0.10)
     ground: Vec3 = (0.04, 0.03, 0.025)
+    exposure: float = 1.0
 
     @property
     def lights(self) -> tuple[Light, Light, Light]:
@@ -88,14 +103,14 @@ def apply_shading(
         raise KeyError(f"no material for parts {missing}; materials given: {sorted(materials)}")
     table = [materials[name] for name in PART_NAMES]
     set_uniform(program, "u_albedo", srgb_to_linear([m.albedo_srgb for m in table]))
-    set_uniform(program, "u_wrap", np.array([m.wrap for m in table]))
-    set_uniform(program, "u_specular", np.array([(m.specular, m.shininess) for m in table]))
+    set_uniform(program, "u_material",
+                np.array([(m.roughness, m.f0, m.subsurface, 0.0) for m in table]))
     directions = np.array([light.direction for light in lighting.lights], dtype=np.float64)
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     set_uniform(program, "u_light_direction", directions)
     set_uniform(program, "u_light_colour", np.array([light.colour for light in lighting.lights]))
-    set_uniform(program, "u_sky", lighting.sky)
-    set_uniform(program, "u_ground", lighting.ground)
+    set_uniform(program, "u_sh", sh_irradiance(lighting))
+    set_uniform(program, "u_exposure", lighting.exposure)
 
 
 #: Lighting presets offered by the viewport, by name (same three-light rig, different moods).

@@ -277,21 +277,9 @@ def _inverted(table: Mapping[str, list[str]]) -> dict[str, str]:
 
 # -- the lexicon in use -----------------------------------------------------------------------
 
-LEXICON: Lexicon
-CONCEPTS: dict[str, Concept]
-PHRASES: dict[str, str]
-FEATURES: dict[str, str]
-ATTRIBUTES: dict[str, str]
-FEATURE_ATTRIBUTES: dict[tuple[str, str], str]
-OPPOSITES: dict[str, str]
-INTENSITY: dict[str, float]
-DEFAULT_INTENSITY: float
-REMOVE: frozenset[str]
-LESS: frozenset[str]
-NEUTRAL: frozenset[str]
-SIDES: dict[str, str]
-FLIP_SIDE: frozenset[str]
-STOPWORDS: frozenset[str]
+# The module tables below are set by ``use()``: LEXICON (the ``Lexicon``) and its fields as
+# CONCEPTS, PHRASES, FEATURES, ATTRIBUTES, FEATURE_ATTRIBUTES, OPPOSITES, INTENSITY,
+# DEFAULT_INTENSITY, REMOVE, LESS, NEUTRAL, SIDES, FLIP_SIDE, STOPWORDS.
 #: Views by kind: {name: effect}, {name: (alternatives, fraction)}, {name: description}.
 SHAPES: dict[str, dict[str, float]]
 APPEARANCE: dict[str, tuple[tuple[str, ...], float]]

@@ -60,10 +60,8 @@ void main() {
         float lips = ch(CH_lips), cheeks = ch(CH_cheeks), nose = ch(CH_nose_tip);
         float forehead = ch(CH_forehead);
         float blotch = ch(CH_blotch) - 0.5;
-        float freckle = smoothstep(0.66, 0.78, ch(CH_freckle))
-                        * clamp(1.5 * cheeks + nose + 0.6 * forehead + 0.25, 0.0, 1.0);
-        float age_spot = smoothstep(0.76, 0.84, ch(CH_age_spot))
-                         * clamp(forehead + cheeks + 0.3, 0.0, 1.0);
+        float freckle = ch(CH_freckle);    // soft spots placed by noise.py
+        float age_spot = ch(CH_age_spot);
         float melanin = u_skin_melanin * (1.0 + 0.5 * u_skin_blotchiness * blotch + 0.2 * lips
                                           + 0.25 * ch(CH_eye_sockets))
                         + 0.3 * u_freckles * freckle + 0.18 * u_age_spots * age_spot;

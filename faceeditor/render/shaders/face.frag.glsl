@@ -1,19 +1,43 @@
 #version 330 core
-// Face mesh fragment shader: per-part material, three-point studio light with wrapped diffuse
-// and soft Blinn-Phong specular, lit in linear RGB and sRGB-encoded on output.
+// Face mesh fragment shader: physically based skin, eyes and mouth in linear RGB, then a
+// filmic tone curve (Khronos PBR Neutral: toe and highlight shoulder that keep hue) and sRGB.
+//
+// * Diffuse: pre-integrated skin scattering (LUT by N.L and curvature; red from the smooth
+//   normal, green/blue from the normal-mapped one), shadow penumbrae that bleed red, light
+//   transmitted through thin flesh (ears, nostrils) using the thickness read from the key
+//   light's shadow map.
+// * Specular: GGX with Smith visibility and Schlick Fresnel, roughness from the material map
+//   (oily T-zone, drier cheeks); skin has a second, sharper lobe. Glossy surfaces (cornea,
+//   the wet lower-lid margin) also mirror the key light's softbox: the catchlight.
+// * Ambient: 9-coefficient SH irradiance of the studio, darkened by baked occlusion.
+// * Eyes: the iris is looked up behind the cornea (parallax, refracted).
 // Back faces are lit too (culling is off so the mouth cavity shows from inside): their normal
-// is flipped toward the viewer.
+// is flipped toward the viewer. Light colours include pi: Lambert radiance = albedo * c * N.L.
+
+#define PI 3.14159265
 
 uniform vec3 u_albedo[PART_COUNT];     // linear RGB
-uniform vec3 u_wrap[PART_COUNT];       // per-channel diffuse wrap
-uniform vec2 u_specular[PART_COUNT];   // (strength, shininess)
-uniform vec3 u_light_direction[LIGHT_COUNT];  // view space, unit, toward the light
+uniform vec4 u_material[PART_COUNT];   // (roughness, F0, subsurface weight, unused)
+uniform vec3 u_light_direction[LIGHT_COUNT];  // view space, unit, toward the light; 0 = key
 uniform vec3 u_light_colour[LIGHT_COUNT];     // linear RGB
-uniform vec3 u_sky;
-uniform vec3 u_ground;
+uniform vec3 u_sh[9];                  // irradiance / pi, view space
+uniform float u_exposure;
 
 uniform bool u_use_albedo_map;   // every part's colour from u_albedo_map (sRGB texture) when true
 uniform sampler2D u_albedo_map;
+uniform bool u_use_detail_maps;  // normal map and material map (roughness, iris radius)
+uniform sampler2D u_normal_map;
+uniform sampler2D u_material_map;
+uniform sampler2D u_skin_lut;
+uniform sampler2DShadow u_shadow_map;
+uniform sampler2D u_shadow_depth;
+uniform int u_shadow_taps;       // 0: no shadow map
+uniform float u_shadow_radius;   // PCF radius in shadow-map UV
+uniform float u_shadow_bias;     // depth units
+uniform float u_shadow_depth_range;  // metres from depth 0 to 1
+
+uniform vec3 u_eye_centre[2];   // eyeball centres, view space
+uniform vec3 u_eye_axis[2];     // optical axes, view space, unit
 
 uniform int u_view_mode;    // 0 shaded, 1 albedo only, 2 view-space normals, 3 shading on grey
 uniform vec4 u_overlay;     // wireframe pass: rgb mixed over the surface by alpha (0 = off)
@@ -21,9 +45,30 @@ uniform vec4 u_overlay;     // wireframe pass: rgb mixed over the surface by alp
 in vec3 v_position;
 in vec3 v_normal;
 in vec2 v_texcoord;
+in vec3 v_surface;
+in vec3 v_shadow;
 flat in uint v_part_id;
 
 out vec4 f_colour;
+
+const vec2 POISSON[16] = vec2[](
+    vec2(-0.94201624, -0.39906216), vec2(0.94558609, -0.76890725),
+    vec2(-0.09418410, -0.92938870), vec2(0.34495938, 0.29387760),
+    vec2(-0.91588581, 0.45771432), vec2(-0.81544232, -0.87912464),
+    vec2(-0.38277543, 0.27676845), vec2(0.97484398, 0.75648379),
+    vec2(0.44323325, -0.97511554), vec2(0.53742981, -0.47373420),
+    vec2(-0.26496911, -0.41893023), vec2(0.79197514, 0.19090188),
+    vec2(-0.24188840, 0.99706507), vec2(-0.81409955, 0.91437590),
+    vec2(0.19984126, 0.78641367), vec2(0.14383161, -0.14100790));
+
+const float CATCHLIGHT_COS_OUTER = 0.9703;  // softbox seen from the head: 14 degrees radius
+const float CATCHLIGHT_COS_INNER = 0.9816;
+const float SOFTBOX_SOLID_ANGLE = 0.05;       // radiance of a 7 degree softbox (soft 14 degree edge)
+const float IRIS_DEPTH_M = 0.0025;          // anterior chamber: iris behind the cornea
+const float CORNEA_IOR = 1.376;
+const float IRIS_ANGLE = 0.38;              // radians from the axis to the limbus on the ball
+const float CORNEA_BULGE = 3.2;             // eyeball / cornea radius, and the model ball is big
+const float DETAIL_NORMAL_SCALE = 0.35;     // the export normal map is made for close-ups
 
 vec3 srgb_to_linear(vec3 c) {
     return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
@@ -34,40 +79,191 @@ vec3 linear_to_srgb(vec3 c) {
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
 }
 
+vec3 tone_map(vec3 c) {  // Khronos PBR Neutral
+    float x = min(c.r, min(c.g, c.b));
+    float offset = x < 0.08 ? x - 6.25 * x * x : 0.04;
+    c -= offset;
+    float peak = max(c.r, max(c.g, c.b));
+    const float start = 0.76;
+    if (peak < start) return c;
+    const float d = 1.0 - start;
+    float new_peak = 1.0 - d * d / (peak + d - start);
+    c *= new_peak / peak;
+    float g = 1.0 - 1.0 / (0.15 * (peak - new_peak) + 1.0);
+    return mix(c, vec3(new_peak), g);
+}
+
+vec3 sh_irradiance(vec3 n) {
+    return max(u_sh[0] * 0.282095
+        + u_sh[1] * 0.488603 * n.y + u_sh[2] * 0.488603 * n.z + u_sh[3] * 0.488603 * n.x
+        + u_sh[4] * 1.092548 * n.x * n.y + u_sh[5] * 1.092548 * n.y * n.z
+        + u_sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0) + u_sh[7] * 1.092548 * n.x * n.z
+        + u_sh[8] * 0.546274 * (n.x * n.x - n.y * n.y), 0.0);
+}
+
+float ggx(float nh, float alpha) {
+    float a2 = alpha * alpha;
+    float d = nh * nh * (a2 - 1.0) + 1.0;
+    return a2 / (PI * d * d);
+}
+
+float key_shadow(float n_dot_l) {
+    if (u_shadow_taps == 0 || any(lessThan(v_shadow, vec3(0.0)))
+            || any(greaterThan(v_shadow, vec3(1.0)))) {
+        return 1.0;
+    }
+    // the filter reaches u_shadow_radius across the surface: a surface tilted away from the
+    // light moves that far in depth times tan(angle), so the bias grows with it (map UV and
+    // depth share units: the orthographic box is as deep as it is wide)
+    float c = clamp(n_dot_l, 0.1, 1.0);
+    float bias = u_shadow_bias + u_shadow_radius * sqrt(1.0 - c * c) / c;
+    float sum = 0.0;
+    for (int i = 0; i < u_shadow_taps; ++i) {
+        sum += texture(u_shadow_map, vec3(v_shadow.xy + POISSON[i] * u_shadow_radius,
+                                          v_shadow.z - bias));
+    }
+    return sum / float(u_shadow_taps);
+}
+
 void main() {
     uint part = min(v_part_id, uint(PART_COUNT - 1));
-    vec3 n = normalize(v_normal);
+    bool is_skin = part == uint(PART_SKIN);
+    bool is_eye = part == uint(PART_EYES);
+    vec3 ng = normalize(v_normal);
     if (!gl_FrontFacing) {
-        n = -n;
+        ng = -ng;
     }
-    vec3 to_eye = normalize(-v_position);
+    vec3 v = normalize(-v_position);
+    vec4 material = u_material[part];
+    float roughness = material.x;
+    float f0 = material.y;
+    float sss = material.z;
+    float ao = clamp(v_surface.x, 0.0, 1.0);
+    float curvature = clamp(v_surface.y, 0.0, 1.0);
+    float wet = is_skin ? clamp(v_surface.z, 0.0, 1.0) : 0.0;
+
+    // Cotangent frame from screen derivatives: T / det and B / det are the surface gradients
+    // of u and v (per metre), T and B unnormalised tangents along +u and +v.
+    vec2 uv = v_texcoord;
+    vec3 n = ng;
+    if (u_use_detail_maps) {
+        vec3 dp1 = dFdx(v_position);
+        vec3 dp2 = dFdy(v_position);
+        vec2 duv1 = dFdx(uv);
+        vec2 duv2 = dFdy(uv);
+        vec3 dp2perp = cross(dp2, ng);
+        vec3 dp1perp = cross(ng, dp1);
+        vec3 t = dp2perp * duv1.x + dp1perp * duv2.x;
+        vec3 b = dp2perp * duv1.y + dp1perp * duv2.y;
+        float det = dot(dp1, dp2perp);
+        vec3 mat_map = texture(u_material_map, uv).rgb;
+        roughness = mat_map.r;
+        if (is_eye && abs(det) > 1e-24) {
+            float radius = mat_map.g * 4.0;  // 1 at the limbus
+            float depth = IRIS_DEPTH_M * max(1.0 - radius * radius, 0.0);
+            vec3 across = v - ng * dot(v, ng);
+            vec3 shift = -depth * across / (max(dot(v, ng), 0.3) * CORNEA_IOR);
+            uv += vec2(dot(t, shift), dot(b, shift)) / det;
+        }
+        vec3 tn = texture(u_normal_map, uv).xyz * 2.0 - 1.0;
+        tn.xy *= DETAIL_NORMAL_SCALE;
+        float inv = inversesqrt(max(max(dot(t, t), dot(b, b)), 1e-30));
+        n = normalize(mat3(t * inv, b * inv, ng) * tn);
+        if (dot(n, v) < 0.0) {
+            n = ng;
+        }
+    }
+
+    if (is_eye) {  // the cornea: a smaller sphere on the ball, so its normal turns faster
+        int k = distance(v_position, u_eye_centre[0]) < distance(v_position, u_eye_centre[1])
+            ? 0 : 1;
+        vec3 axis = u_eye_axis[k];
+        float along = dot(n, axis);
+        float angle = acos(clamp(along, -1.0, 1.0));
+        float bulge = mix(CORNEA_BULGE, 1.0, smoothstep(0.85, 1.05, angle / IRIS_ANGLE));
+        vec3 across = n - axis * along;
+        vec3 cornea = normalize(axis * along + across * bulge);
+        if (dot(cornea, v) > 0.0) {
+            n = cornea;
+        }
+    }
 
     vec3 albedo = u_albedo[part];
     if (u_use_albedo_map) {  // the albedo texture paints every part (iris, teeth, tongue)
-        albedo = srgb_to_linear(texture(u_albedo_map, v_texcoord).rgb);
+        albedo = srgb_to_linear(texture(u_albedo_map, uv).rgb);
     }
-    vec3 wrap = u_wrap[part];
-    float strength = u_specular[part].x;
-    float shininess = u_specular[part].y;
+    // the tear film on the lower lid's rim: glossy, a little pinker, no scattering blur
+    roughness = mix(roughness, 0.1, wet);
+    f0 = mix(f0, 0.02, wet);
+    albedo = mix(albedo, albedo * vec3(1.0, 0.78, 0.8), 0.6 * wet);
+    roughness = clamp(roughness, 0.05, 1.0);
 
-    vec3 diffuse = mix(u_ground, u_sky, 0.5 + 0.5 * n.y);
+    float alpha = roughness * roughness;
+    float nv = max(dot(n, v), 1e-3);
+    vec3 diffuse = vec3(0.0);
+    vec3 transmitted = vec3(0.0);
     vec3 specular = vec3(0.0);
+    vec3 r = reflect(-v, n);
+    float glossy = 1.0 - smoothstep(0.08, 0.3, roughness);
+    float fresnel_v = f0 + (1.0 - f0) * pow(1.0 - nv, 5.0);
     for (int i = 0; i < LIGHT_COUNT; ++i) {
         vec3 l = u_light_direction[i];
-        float n_dot_l = dot(n, l);
-        diffuse += u_light_colour[i] * max((vec3(n_dot_l) + wrap) / (1.0 + wrap), 0.0);
-        if (n_dot_l > 0.0) {
-            vec3 h = normalize(l + to_eye);
-            specular += u_light_colour[i] * strength * pow(max(dot(n, h), 0.0), shininess);
+        vec3 c = u_light_colour[i];
+        vec3 visible = vec3(1.0);
+        float ngl = dot(ng, l);
+        if (i == 0) {
+            // toward the terminator the surface's own cosine (and the scattering LUT) darkens it;
+            // the shadow map, which sees the faceted silhouette, would add a jagged line there
+            float s = mix(1.0, key_shadow(ngl), smoothstep(0.02, 0.3, ngl));
+            visible = mix(vec3(s), pow(vec3(s), vec3(0.55, 0.95, 1.1)), sss);
+            if (u_shadow_taps > 0 && sss > 0.0) {
+                float stored = texture(u_shadow_depth, v_shadow.xy).r;
+                float thickness = max(v_shadow.z - stored, 0.0) * u_shadow_depth_range + 0.0015;
+                vec3 through = exp(-thickness / vec3(0.0045, 0.0017, 0.0010));
+                // only where the surface faces well away from the light: grazing the silhouette the
+                // map reads no depth at all, which is not thin flesh
+                transmitted += c * through * (smoothstep(0.15, 0.6, -ngl) * 0.6 * sss);
+            }
+        }
+        float nl = dot(n, l);
+        vec3 lambert = vec3(max(nl, 0.0));
+        if (sss > 0.0) {  // red follows the smooth normal, green and blue keep the detail
+            vec3 scattered = texture(u_skin_lut, vec2(ngl * 0.5 + 0.5, curvature)).rgb;
+            scattered.gb = mix(lambert.gb, scattered.gb, 0.5);
+            lambert = mix(lambert, scattered, sss);
+        }
+        diffuse += c * lambert * visible;
+        if (nl > 0.0) {
+            vec3 h = normalize(l + v);
+            float nh = max(dot(n, h), 0.0);
+            float vh = max(dot(v, h), 0.0);
+            float k = alpha * 0.5 + 1e-4;
+            float vis = 1.0 / ((nl * (1.0 - k) + k) * (nv * (1.0 - k) + k));
+            float fresnel = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+            float lobe = ggx(nh, alpha);
+            specular += c * visible * (PI * 0.25 * lobe * vis * fresnel * nl);
+        }
+        if (i == 0 && glossy > 0.0) {  // the key light's softbox mirrored: the catchlight
+            // (a softbox is large: brows and lids that shadow a point light rarely hide it)
+            float box = smoothstep(CATCHLIGHT_COS_OUTER, CATCHLIGHT_COS_INNER, dot(r, l));
+            specular += c * (box * glossy * fresnel_v * PI / SOFTBOX_SOLID_ANGLE);
         }
     }
-    vec3 colour = albedo * diffuse + specular;
+    vec3 ambient = sh_irradiance(n) * ao;
+    vec3 reflected = sh_irradiance(r) * fresnel_v * mix(0.3, 1.0, glossy) * ao;
+    // occluded creases also lose some direct light (light bounced in from the room)
+    float crease = mix(1.0, ao, 0.35);
+    vec3 colour = albedo * (diffuse * crease + ambient + transmitted) + specular * crease
+        + reflected;
     if (u_view_mode == 1) {
         colour = albedo;
     } else if (u_view_mode == 2) {
         colour = srgb_to_linear(n * 0.5 + 0.5);
-    } else if (u_view_mode == 3) {
-        colour = vec3(0.45) * diffuse + specular;
+    } else {
+        if (u_view_mode == 3) {
+            colour = vec3(0.45) * (diffuse * crease + ambient + transmitted) + specular + reflected;
+        }
+        colour = tone_map(colour * u_exposure);
     }
     colour = mix(colour, u_overlay.rgb, u_overlay.a);
     f_colour = vec4(linear_to_srgb(colour), 1.0);
