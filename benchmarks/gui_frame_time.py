@@ -56,7 +56,7 @@ def wait_for_frame(app, viewport, timeout_s: float = 5.0) -> None:
                                f"(presented {viewport.frames_presented}, waiting for {target})")
 
 
-def measure_frames(frames: int, adaptive: bool) -> list[str]:
+def measure_frames(frames: int, adaptive: bool, hair: str | None = None) -> list[str]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -76,6 +76,9 @@ def measure_frames(frames: int, adaptive: bool) -> list[str]:
     window.resize(1280, 800)
     window.show()
     window.viewport.adaptive_resolution = adaptive
+    if hair is not None:  # the default head has a short crop; try the heaviest style too
+        spec = model.spec["hair_style"]
+        window.state.set_value("hair_style", spec.choice_value(hair))
     for _ in range(5):
         wait_for_frame(app, window.viewport)
         window.viewport.update()
@@ -104,6 +107,7 @@ def measure_frames(frames: int, adaptive: bool) -> list[str]:
     window._saved_vector = window.state.vector
     window.close()
     label = f"adaptive (ended at scale {scale:g})" if adaptive else "always full size"
+    label += f", with {hair} hair" if hair else ", default hair (short crop)"
     rows = [summary(f"redraw, no change, {label}", redraw),
             summary(f"slider change -> frame presented, {label}", change)]
     if adaptive:
@@ -184,9 +188,10 @@ def main() -> int:
     reexec_under_xvfb()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rows = []
-    for adaptive in (True, False):
-        new_rows, size = measure_frames(args.frames, adaptive)
-        rows += new_rows
+    for adaptive, hair in ((True, None), (False, None), (True, "long wavy"),
+                           (False, "long wavy")):
+        new_rows, size = measure_frames(args.frames, adaptive, hair)
+        rows += new_rows if hair is None or not adaptive else new_rows[1:]
     rows += measure_sculpt(args.frames)
     rows += measure_startup(args.startup_runs)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

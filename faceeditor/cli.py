@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "setting it as the default morph weights")
     export.add_argument("--expression-objs", action="store_true",
                         help="OBJ: also write one OBJ per ARKit expression")
+    export.add_argument("--no-hair", action="store_true",
+                        help="leave out hair, eyebrows, eyelashes and beard")
+    export.add_argument("--hair-blend", action="store_true",
+                        help="GLB: blended hair cards (alphaMode BLEND) instead of alpha-tested")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
     export.add_argument("-o", "--output", type=Path, required=True, help="output .glb or .obj")
 
@@ -109,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_arguments(commands.add_parser(
         "batch", help="make many heads, or a labelled synthetic face dataset"))
+
+    from faceeditor.anthropometry.stats import add_stats_arguments
+
+    add_stats_arguments(commands.add_parser(
+        "stats", help="measure N random heads against published anthropometric norms"))
     return parser
 
 
@@ -200,7 +209,8 @@ def command_export(args: argparse.Namespace) -> int:
     options = ExportOptions(format=file_format, texture_size=args.texture_size,
                             subdivisions=args.subdivide, morphs=not args.no_morphs,
                             bake_expression=args.bake_expression,
-                            expression_files=args.expression_objs)
+                            expression_files=args.expression_objs, hair=not args.no_hair,
+                            hair_blend=args.hair_blend)
     model = load_default_model()
     expressions = tuple(p.name for p in model.spec.of_kind("expression"))
     check_output(output, output_files(output, options, True, expressions), args.force)
@@ -288,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
             return command_batch(args)
         if args.command == "info":
             return command_summary()
+        if args.command == "stats":
+            from faceeditor.anthropometry.stats import run_stats
+
+            return run_stats(args)
         return command_gui(args.open_project, args.exit_after_first_frame)
     except (UsageError, UnknownParameterError, ValueError, ProjectError) as error:
         print(f"faceeditor: error: {error}", file=sys.stderr)

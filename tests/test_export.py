@@ -54,16 +54,16 @@ def glbs(model, params, textures, tmp_path_factory):
     paths = {}
     for name, (morphs, subdivisions) in VARIANTS.items():
         options = ExportOptions(format="glb", texture_size=TEXTURE_SIZE, morphs=morphs,
-                                subdivisions=subdivisions)
+                                subdivisions=subdivisions, hair=False)
         paths[name] = folder / f"{name}.glb"
         export_head(model, params, paths[name], options, textures)
     # the other options: baked expression with a JPEG albedo, and no textures at all
     paths["baked_jpeg"] = folder / "baked_jpeg.glb"
     export_head(model, params, paths["baked_jpeg"],
                 ExportOptions(texture_size=TEXTURE_SIZE, bake_expression=True,
-                              image_format="jpeg"), textures)
+                              image_format="jpeg", hair=False), textures)
     paths["untextured"] = folder / "untextured.glb"
-    export_head(model, params, paths["untextured"], ExportOptions(), None)
+    export_head(model, params, paths["untextured"], ExportOptions(hair=False), None)
     return paths
 
 
@@ -205,7 +205,7 @@ def test_three_js_gltf_loader_finds_morphs_and_textures(model, glbs):
 def test_obj_bundle_round_trips_through_trimesh(model, params, textures, tmp_path):
     trimesh = pytest.importorskip("trimesh")
     path = tmp_path / "head.obj"
-    options = ExportOptions(format="obj", texture_size=TEXTURE_SIZE, subdivisions=1)
+    options = ExportOptions(format="obj", texture_size=TEXTURE_SIZE, subdivisions=1, hair=False)
     written = export_head(model, params, path, options, textures, header="test")
     assert {p.name for p in written} == {"head.obj", "head.mtl", "head_albedo.png",
                                          "head_normal.png", "head_roughness.png"}
@@ -225,7 +225,8 @@ def test_obj_bundle_round_trips_through_trimesh(model, params, textures, tmp_pat
 
 def test_obj_per_expression_files_hold_each_expression_at_one(model, params, tmp_path):
     path = tmp_path / "face.obj"
-    options = ExportOptions(format="obj", texture_size=TEXTURE_SIZE, expression_files=True)
+    options = ExportOptions(format="obj", texture_size=TEXTURE_SIZE, expression_files=True,
+                            hair=False)
     written = export_head(model, params, path, options, textures=None)
     assert len(written) == 2 + 52  # OBJ, MTL, no textures, 52 expressions
     neutral = dict(params)

@@ -90,8 +90,9 @@ def test_obj_export_writes_the_bundle(make_dialog, qtbot, tmp_path):
     with qtbot.waitSignal(dialog.exported, timeout=60000):
         dialog.start_export()
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["face.mtl", "face.obj", "face_albedo.png", "face_normal.png",
-                     "face_roughness.png"]
+    assert names == ["face.mtl", "face.obj", "face_albedo.png", "face_hair.mtl",
+                     "face_hair.obj", "face_hair_eyebrows.png", "face_hair_eyelashes.png",
+                     "face_hair_hair.png", "face_normal.png", "face_roughness.png"]
 
 
 def test_existing_file_is_kept_when_the_user_declines(make_dialog, qtbot, tmp_path):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "faceeditor"
-CORE = ["model", "render", "export", "albedo", "text", "detect", "sculpt", "state.py",
+CORE = ["model", "render", "export", "albedo", "text", "detect", "sculpt", "fit", "state.py",
         "project.py", "fileio.py"]
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "qtpy")
 

@@ -230,3 +230,97 @@ def test_render_command_draws_hair_unless_told_not_to(tmp_path):
     hair = np.asarray(Image.open(tmp_path / "hair.png"), int)
     bald = np.asarray(Image.open(tmp_path / "bald.png"), int)
     assert hair[3:15, 35:60].mean() < bald[3:15, 35:60].mean() - 30
+
+
+def test_glb_has_hair_meshes_with_alpha_and_morphs_and_validates(model, tmp_path):
+    from faceeditor.export import ExportOptions, export_head
+    from gltf_tools import Glb, node_script
+
+    params = _params(model, beard_style=3, hair_style=HAIR_STYLES.index("bob"), jawOpen=0.3)
+    path = tmp_path / "hair.glb"
+    export_head(model, params, path, ExportOptions(texture_size=1024), None)
+    blend = tmp_path / "blend.glb"
+    export_head(model, params, blend, ExportOptions(texture_size=1024, morphs=False,
+                                                    hair_blend=True), None)
+    bare = tmp_path / "bare.glb"
+    export_head(model, params, bare, ExportOptions(texture_size=1024, hair=False), None)
+    reports = node_script("validate_gltf.mjs", path, blend)
+    for report in reports:
+        assert report["errors"] == 0 and report["warnings"] == 0, report["messages"][:5]
+    glb = Glb.read(path)
+    names = [mesh["name"] for mesh in glb.document["meshes"]]
+    assert names == ["head", "Hair", "Eyebrows", "Eyelashes", "Beard"]
+    assert [n["name"] for n in glb.document["nodes"]][1:] == names[1:]
+    expressions = [p.name for p in model.spec.of_kind("expression")]
+    materials = glb.document["materials"]
+    for mesh in glb.document["meshes"][1:]:
+        assert mesh["extras"]["targetNames"] == expressions
+        cards = [materials[p["material"]] for p in mesh["primitives"]
+                 if materials[p["material"]]["name"].endswith("cards")]
+        assert cards and all(m["alphaMode"] == "MASK" and m["doubleSided"] for m in cards)
+    brows = glb.document["meshes"][2]["primitives"][0]
+    inner_up = brows["targets"][expressions.index("browInnerUp")]["POSITION"]
+    assert glb.accessor(inner_up)[:, 1].max() > 0.002  # the brows rise with browInnerUp
+    lashes = glb.document["meshes"][3]["primitives"][0]
+    blink = glb.accessor(lashes["targets"][expressions.index("eyeBlinkLeft")]["POSITION"])
+    assert blink[:, 1].min() < -0.004
+    texture = cards[0]["pbrMetallicRoughness"]["baseColorTexture"]["index"]
+    image = glb.image(texture)
+    from io import BytesIO
+    from PIL import Image
+
+    assert Image.open(BytesIO(image)).mode == "RGBA"
+    blended = Glb.read(blend).document["materials"]
+    assert {m["alphaMode"] for m in blended if m["name"].startswith("Hair")} == {"BLEND"}
+    assert len(Glb.read(bare).document["meshes"]) == 1
+    loaded = node_script("load_with_three.mjs", path)
+    assert loaded["meshes"] >= 5 + 4  # the head's parts and the hair layers
+
+
+def test_obj_bundle_writes_hair_beside_the_head(model, tmp_path):
+    from faceeditor.export import ExportOptions, export_head, output_files
+
+    params = _params(model, beard_style=5)
+    path = tmp_path / "head.obj"
+    options = ExportOptions(format="obj", texture_size=1024)
+    written = export_head(model, params, path, options, None)
+    names = {p.name for p in written}
+    assert {"head_hair.obj", "head_hair.mtl", "head_hair_hair.png", "head_hair_beard.png"} <= names
+    assert set(written) <= set(output_files(path, options, False))
+    mtl = (tmp_path / "head_hair.mtl").read_text()
+    assert "map_d head_hair_eyelashes.png" in mtl and "newmtl beard_cards" in mtl
+    text = (tmp_path / "head_hair.obj").read_text()
+    assert "o Hair" in text and "o Eyelashes" in text and "o Beard" in text
+    vertices = sum(1 for line in text.splitlines() if line.startswith("v "))
+    assert vertices == sum(1 for line in text.splitlines() if line.startswith("vt "))
+    none = ExportOptions(format="obj", texture_size=1024, hair=False)
+    assert not [p for p in export_head(model, params, tmp_path / "b.obj", none, None)
+                if "hair" in p.name]
+
+
+def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, tmp_path):
+    """Writes hair_seeds.png (20 sampled people, front view) to look at; every head but a bald
+    or receding one has hair over most of the crown, every head has brows."""
+    from faceeditor.render import OffscreenRenderer, contact_sheet, save_png
+    from faceeditor.render.hair_pass import HairPass
+
+    images, labels = [], []
+    with OffscreenRenderer(72, 72, samples=0) as renderer:
+        hair = HairPass()
+        renderer.add_pass(hair)
+        for seed in range(20):
+            params = sample(model, seed)
+            mesh = model.evaluate(params)
+            bare = renderer.render(mesh, "front")
+            hair.set_meshes(hair_for(model, params).evaluate(mesh))
+            image = renderer.render(mesh, "front")
+            hair.set_meshes([])
+            images.append(image)
+            settings = HairSettings.of(params)
+            labels.append(f"{seed} {settings.style}")
+            changed = np.abs(image.astype(int) - bare).sum(-1) > 30
+            crown, brows = changed[2:16, 22:50], changed[26:34, 18:54]
+            least = {"bald": 0.0, "receding": 0.05}.get(settings.style, 0.3)
+            assert crown.mean() >= least, (seed, settings.style)
+            assert brows.any(), seed
+    save_png(tmp_path / "hair_seeds.png", contact_sheet(images, 5, labels))

@@ -162,8 +162,10 @@ class GltfBuilder:
 
 
 def glb_bytes(geometry: ExportGeometry, textures: TextureSet | None = None,
-              image_format: str = "png", progress: Progress | None = None) -> bytes:
-    """The GLB file of ``geometry`` textured with ``textures`` (plain colours without)."""
+              image_format: str = "png", progress: Progress | None = None,
+              hair: dict | None = None, hair_blend: bool = False) -> bytes:
+    """The GLB file of ``geometry`` textured with ``textures`` (plain colours without), with
+    ``hair`` (``export.hair.hair_parts``) as meshes of their own (Hair, Eyebrows ...)."""
     if image_format not in IMAGE_FORMATS:
         raise ValueError(f"image format must be one of {sorted(IMAGE_FORMATS)}, got "
                          f"{image_format!r}")
@@ -185,7 +187,13 @@ def glb_bytes(geometry: ExportGeometry, textures: TextureSet | None = None,
         mesh["extras"] = {"targetNames": list(geometry.morph_names)}
     builder.add("meshes", mesh)
     builder.add("nodes", {"name": "head", "mesh": 0})
-    builder.add("scenes", {"name": "faceeditor", "nodes": [0]})
+    nodes = [0]
+    if hair:
+        from faceeditor.export.hair import add_hair_to_gltf
+
+        report(0.95, "writing the hair")
+        nodes += add_hair_to_gltf(builder, hair, geometry, blend=hair_blend)
+    builder.add("scenes", {"name": "faceeditor", "nodes": nodes})
     builder.document["scene"] = 0
     report(0.97, "packing the file")
     return builder.glb()

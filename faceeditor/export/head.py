@@ -49,6 +49,9 @@ class ExportOptions:
         expression_files: OBJ: also write one OBJ per ARKit expression.
         image_format: GLB: "png" or "jpeg" for the albedo map (normal and roughness maps are
             always PNG: JPEG artefacts show in lighting).
+        hair: write hair, eyebrows, eyelashes and beard (GLB: meshes of their own; OBJ: a
+            ``<stem>_hair.obj`` with its MTL and textures beside the head).
+        hair_blend: GLB: blended hair cards (alphaMode BLEND) instead of alpha-tested (MASK).
     """
 
     format: str = "glb"
@@ -58,6 +61,8 @@ class ExportOptions:
     bake_expression: bool = False
     expression_files: bool = False
     image_format: str = "png"
+    hair: bool = True
+    hair_blend: bool = False
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS.values():
@@ -89,7 +94,20 @@ def output_files(path: Path, options: ExportOptions, textured: bool,
     if options.format == "glb":
         return [Path(path)]
     names = expression_names if options.expression_files else ()
-    return list(obj_bundle_paths(Path(path), textured, names, texture_labels).values())
+    files = list(obj_bundle_paths(Path(path), textured, names, texture_labels).values())
+    if options.hair:
+        files += list(hair_obj_paths(Path(path)).values())
+    return files
+
+
+def hair_obj_paths(path: Path) -> dict[str, Path]:
+    """The hair files beside an OBJ at ``path``: ``obj``, ``mtl`` and one texture per part."""
+    from faceeditor.export.hair import PART_LABELS
+
+    stem = path.stem + "_hair"
+    files = {"obj": path.with_name(stem + ".obj"), "mtl": path.with_name(stem + ".mtl")}
+    files.update({part: path.with_name(f"{stem}_{part}.png") for part in PART_LABELS})
+    return files
 
 
 def export_head(model: FaceModel, params: Mapping[str, float], path: Path,
@@ -114,7 +132,14 @@ def export_head(model: FaceModel, params: Mapping[str, float], path: Path,
         bake_expression=options.bake_expression and not obj,
         subdivisions=options.subdivisions,
     )
-    return export_mesh(geometry, path, options, textures, header, report, start=0.3)
+    hair = None
+    if options.hair:
+        from faceeditor.export.hair import hair_parts
+
+        report(0.2, "fitting the hair")
+        hair = hair_parts(model, params, geometry)
+    return export_mesh(geometry, path, options, textures, header, report, start=0.3,
+                       hair=hair)
 
 
 def export_backend(backend: Backend, params: Mapping[str, float], path: Path,
@@ -140,7 +165,8 @@ def export_backend(backend: Backend, params: Mapping[str, float], path: Path,
 
 def export_mesh(geometry: ExportGeometry, path: Path, options: ExportOptions,
                 textures: TextureSet | None = None, header: str = "",
-                progress: Progress | None = None, start: float = 0.0) -> list[Path]:
+                progress: Progress | None = None, start: float = 0.0,
+                hair: dict | None = None) -> list[Path]:
     """Write ``geometry`` (with its morph targets, if any) textured by ``textures`` (as they
     are; None: plain colours) to ``path`` in ``options.format``; the paths written.
 
@@ -150,14 +176,37 @@ def export_mesh(geometry: ExportGeometry, path: Path, options: ExportOptions,
     path = Path(path)
     report(start, "writing")
     if options.format == "obj":
-        written = write_obj_bundle(geometry, path, textures, header, options.expression_files)
+        written = _write_hair_obj(hair, path, header) if hair else []
+        written = write_obj_bundle(geometry, path, textures, header,
+                                   options.expression_files) + written
     else:
         def glb_progress(fraction: float, message: str) -> None:
             report(start + (0.95 - start) * fraction, message)
 
-        data = glb_bytes(geometry, textures, options.image_format, glb_progress)
+        data = glb_bytes(geometry, textures, options.image_format, glb_progress,
+                         hair=hair, hair_blend=options.hair_blend)
         write_atomic(path, data)
         written = [path]
     report(1.0, "done")
     log.info("wrote %s", ", ".join(str(p) for p in written))
     return written
+
+
+def _write_hair_obj(hair: dict, path: Path, header: str) -> list[Path]:
+    """The hair OBJ, its MTL (``map_Kd``/``map_d``) and a texture per part, beside ``path``."""
+    from faceeditor.export.hair import obj_hair_mtl, obj_hair_text, part_texture
+    from faceeditor.export.textures import encode_image
+
+    files = hair_obj_paths(path)
+    written = []
+    for part, primitives in hair.items():
+        write_atomic(files[part], encode_image(part_texture(primitives), "png"))
+        written.append(files[part])
+    # each part's materials use that part's texture (its colour painted in)
+    mtl = [f"# {line}" for line in header.splitlines()]
+    mtl += [obj_hair_mtl({part: primitives}, files[part].name).rstrip("\n")
+            for part, primitives in hair.items()]
+    write_atomic(files["mtl"], ("\n".join(mtl) + "\n").encode())
+    write_atomic(files["obj"], obj_hair_text(hair, files["mtl"].name, header).encode())
+    return written + [files["mtl"], files["obj"]]
+

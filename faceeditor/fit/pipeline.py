@@ -150,7 +150,11 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
                                 options.texture_size, face_mask(image, fit.landmarks))
     seconds = time.perf_counter() - started
     report(1.0, "done")
-    stats = {"landmark_error_percent_eye_distance": fit.error, "seconds": seconds}
+    from faceeditor.fit.camera import euler_degrees
+
+    yaw, pitch, roll = euler_degrees(fit.pose.rotvec)
+    stats = {"landmark_error_percent_eye_distance": fit.error, "yaw": yaw, "pitch": pitch,
+             "roll": roll, "seconds": seconds}
     log.info("fitted %s in %.1f s: landmark error %.2f%% of the eye distance", name, seconds,
              fit.error)
 

@@ -1,9 +1,277 @@
-"""Fitting the head to a 3D scan (OBJ, PLY, STL, GLB)."""
+"""Fit the head to a 3D scan or sculpt (OBJ, PLY, STL, GLB).
+
+1. units: the scan's size tells millimetres, centimetres or metres (a head is ~25 cm tall),
+   unless the user says ``--units``;
+2. similarity alignment (rotation, translation, scale): the average head's skin is aligned to the scan by trimmed ICP
+   (nearest points, rejecting the farthest third: neck, shoulders and hair of the scan find no
+   partner), from a few start orientations (Y up or Z up, face toward +Z, -Z, +Y or -Y); the
+   best is kept;
+3. non-rigid: the model's face and skull points pull toward their nearest scan points,
+   solved over identity and expression sliders by ``solver.PointProblem`` with the prior,
+   alternating with re-alignment.
+"""
 
 from __future__ import annotations
 
-from faceeditor.fit.pipeline import FitError
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from faceeditor.fit.camera import rotation_matrix
+from faceeditor.fit.meshio import MeshReadError, ScanMesh, read_mesh
+from faceeditor.fit.pipeline import FitError, FitOptions, FitResult, Progress
+from faceeditor.fit.solver import MM, PointProblem
+from faceeditor.model.face_model import FaceModel
+from faceeditor.model.surface import SurfacePoints
+
+log = logging.getLogger(__name__)
+
+UNIT_SCALE = {"mm": 0.001, "cm": 0.01, "m": 1.0}
+#: The head's model points used for matching, and scan samples per ICP step.
+MODEL_POINTS = 900
+SCAN_SAMPLES = 12000
+ROUNDS = 6
+REALIGN = 3
+#: Trimmed ICP keeps this fraction of the nearest pairs.
+KEEP = 0.7
+IDENTITY_PRIOR = 0.1
 
 
-def fit_scan_file(model, path, options, progress=None):
-    raise FitError(f"{path.name}: scan fitting is not available in this version yet")
+def detect_units(vertices: np.ndarray) -> str:
+    """"mm", "cm" or "m" from the scan's size; ``FitError`` when it cannot be a head."""
+    extent = float(np.max(vertices.max(0) - vertices.min(0)))
+    for unit, (low, high) in (("m", (0.08, 1.5)), ("cm", (8.0, 150.0)), ("mm", (80.0, 1500.0))):
+        if low <= extent <= high:
+            return unit
+    raise FitError(f"the scan is {extent:g} units across, which is no head size in mm, cm or "
+                   "m; give --units")
+
+
+def start_rotations() -> list[np.ndarray]:
+    """Candidate rotations scan -> model axes (Y up / Z up, four facing directions each)."""
+    rotations = []
+    z_up = rotation_matrix(np.array([-np.pi / 2, 0.0, 0.0]))  # Z up -> Y up (anny, Blender)
+    for base in (np.eye(3), z_up):
+        for quarter in range(4):
+            turn = rotation_matrix(np.array([0.0, quarter * np.pi / 2, 0.0]))
+            rotations.append(turn @ base)
+    return rotations
+
+
+def nearest(source: np.ndarray, target: np.ndarray, chunk: int = 1024
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each source point the index of and distance to the nearest target point."""
+    index = np.empty(len(source), np.int64)
+    distance = np.empty(len(source))
+    target_sq = (target ** 2).sum(1)
+    for start in range(0, len(source), chunk):
+        block = source[start:start + chunk]
+        d2 = (block ** 2).sum(1)[:, None] - 2 * block @ target.T + target_sq[None]
+        pick = np.argmin(d2, 1)
+        index[start:start + chunk] = pick
+        distance[start:start + chunk] = np.sqrt(np.maximum(d2[np.arange(len(block)), pick], 0))
+    return index, distance
+
+
+def similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Umeyama: scale s, rotation R, translation t minimising |s R source + t - target|."""
+    mu_s, mu_t = source.mean(0), target.mean(0)
+    a, b = source - mu_s, target - mu_t
+    u, sigma, vt = np.linalg.svd(b.T @ a / len(source))
+    d = np.eye(3)
+    d[2, 2] = np.sign(np.linalg.det(u @ vt))
+    rotation = u @ d @ vt
+    scale = float(np.trace(np.diag(sigma) @ d) / max((a ** 2).sum() / len(source), 1e-12))
+    return scale, rotation, mu_t - scale * rotation @ mu_s
+
+
+def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray,
+          iterations: int = 20) -> tuple[np.ndarray, float]:
+    """Trimmed similarity ICP moving ``scan`` onto ``model_points``; (scan -> model 4x4, cost)."""
+    transform = np.eye(4)
+    transform[:3, :3] = rotation
+    moved = scan @ rotation.T
+    # start: centres and sizes matched
+    size = 1.0  # the units give the size
+    transform[:3, 3] = model_points.mean(0) - size * moved.mean(0)
+    cost = np.inf
+    for _ in range(iterations):
+        current = scan @ transform[:3, :3].T + transform[:3, 3]
+        index, distance = nearest(model_points, current)
+        keep = distance <= np.quantile(distance, KEEP)
+        _, rot, _ = similarity(scan[index[keep]], model_points[keep])
+        transform = np.eye(4)
+        transform[:3, :3] = rot  # rigid: the units give the size, the shape sliders the rest
+        transform[:3, 3] = model_points[keep].mean(0) - rot @ scan[index[keep]].mean(0)
+        cost = float(np.median(distance[keep]))
+    return transform, cost
+
+
+def model_sample(model: FaceModel, mesh) -> SurfacePoints:
+    """Skin vertices of the head (no neck below the jaw, no inner mouth), evenly thinned."""
+    skin = np.unique(mesh.faces[mesh.part_faces("skin")])
+    vertices = np.asarray(mesh.vertices)
+    chin = vertices[skin, 1].min() + 0.35 * np.ptp(vertices[skin, 1])
+    chosen = skin[vertices[skin, 1] > chin - 0.03]
+    step = max(1, len(chosen) // MODEL_POINTS)
+    return SurfacePoints.of_vertices(chosen[::step], mesh.faces)
+
+
+def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(),
+             progress: Progress | None = None) -> tuple[dict[str, float], np.ndarray, dict]:
+    """Fit a scan. Returns (params, (4, 4) scan -> model transform, stats)."""
+    report = progress or (lambda fraction, text: None)
+    scan = referenced_only(scan)
+    unit = options.units or detect_units(scan.vertices)
+    metres = scan.vertices * UNIT_SCALE[unit]
+    rng = np.random.default_rng(0)
+    sample_index = np.sort(rng.choice(len(metres), SCAN_SAMPLES, replace=False)) \
+        if len(metres) > SCAN_SAMPLES else None
+    samples = metres[sample_index] if sample_index is not None else metres
+    vector = model.spec.defaults.astype(np.float64)
+    mesh = model.evaluate(vector)
+    points = model_sample(model, mesh)
+    free = [p.name for p in model.spec if p.kind in ("phenotype", "local", "asym", "expression")]
+    problem = PointProblem.build(model, points, free)
+    start = problem.positions(vector) / MM
+    report(0.05, "aligning")
+    best = None
+    for rotation in start_rotations():
+        transform, cost = align(start, samples, rotation, iterations=8)
+        if best is None or cost < best[1]:
+            best = (transform, cost)
+    transform, cost = align(start, samples, best[0][:3, :3] / np.cbrt(np.linalg.det(
+        best[0][:3, :3])), iterations=15)
+    if cost * MM > 15.0:
+        raise FitError(f"the scan does not look like a head (closest fit is {cost * MM:.0f} mm "
+                       "off on average)")
+    normals = scan_normals(scan, metres)
+    sample_normals = normals[sample_index] if sample_index is not None else normals
+    for round_index in range(ROUNDS):
+        report(0.2 + 0.75 * round_index / ROUNDS, "fitting shape")
+        aligned = samples @ transform[:3, :3].T + transform[:3, 3]
+        aligned_normals = sample_normals @ transform[:3, :3].T
+        aligned_normals /= np.maximum(np.linalg.norm(aligned_normals, axis=1, keepdims=True),
+                                      1e-12)
+        model_points = problem.positions(vector) / MM
+        index, distance = nearest(model_points, aligned)
+        keep = distance <= min(np.quantile(distance, 0.9), 0.02)
+        weights = keep.astype(np.float64)
+        # point-to-plane: only the offset along the scan's normal pulls (the surface between
+        # scan vertices is not a set of points)
+        n = aligned_normals[index]
+        along = ((aligned[index] - model_points) * n).sum(1, keepdims=True)
+        targets = (model_points + n * along) * MM
+        vector = problem.solve(vector, targets, weights, prior_weight=0.0,
+                               mean_weight=IDENTITY_PRIOR, iterations=8)
+        if round_index % REALIGN == REALIGN - 1:  # re-align now and then (rigid)
+            model_points = problem.positions(vector) / MM
+            index, distance = nearest(model_points, aligned)
+            keep = distance <= np.quantile(distance, KEEP)
+            _, rot, _ = similarity(aligned[index[keep]], model_points[keep])
+            step = np.eye(4)
+            step[:3, :3] = rot
+            step[:3, 3] = model_points[keep].mean(0) - rot @ aligned[index[keep]].mean(0)
+            transform = step @ transform
+    aligned = metres @ transform[:3, :3].T + transform[:3, 3]
+    fitted = model.evaluate(vector)
+    face = face_vertices(fitted)
+    distance = surface_distance(np.asarray(fitted.vertices, np.float64)[face], aligned,
+                                scan.faces)
+    stats = {"units_detected": 0.0 if options.units else 1.0,
+             "face_median_mm": float(np.median(distance) * MM),
+             "face_mean_mm": float(distance.mean() * MM)}
+    params = model.spec.to_dict(vector)
+    if options.expression == "neutral":
+        params = {k: (model.spec[k].default if model.spec[k].kind == "expression" else v)
+                  for k, v in params.items()}
+    log.info("scan fit (%s): face median %.2f mm", unit, stats["face_median_mm"])
+    transform[:3, :3] *= UNIT_SCALE[unit]  # from the file's units
+    return params, transform, stats
+
+
+def referenced_only(scan: ScanMesh) -> ScanMesh:
+    """The scan without vertices that no triangle uses (stray points, loose markers)."""
+    used = np.unique(scan.faces)
+    if len(used) == len(scan.vertices):
+        return scan
+    remap = np.full(len(scan.vertices), -1, np.int64)
+    remap[used] = np.arange(len(used))
+    return ScanMesh(scan.vertices[used], remap[scan.faces])
+
+
+def surface_distance(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(N,) distance of each point to the nearest point of the mesh surface (triangles near
+    the points only, so a big scan stays quick)."""
+    from faceeditor.model.surface import closest_points
+
+    lo, hi = points.min(0) - 0.02, points.max(0) + 0.02
+    centres = vertices[faces].mean(1)
+    near = np.flatnonzero(((centres >= lo) & (centres <= hi)).all(1))
+    if len(near) > 40000:
+        near = near[np.linspace(0, len(near) - 1, 40000).astype(int)]
+    if not len(near):
+        return np.full(len(points), np.inf)
+    return closest_points(points, vertices, faces, candidates=near)[2]
+
+
+def scan_normals(scan: ScanMesh, vertices: np.ndarray) -> np.ndarray:
+    """(N, 3) area-weighted vertex normals of the scan."""
+    from faceeditor.model.face_model import vertex_normals
+
+    return vertex_normals(vertices.astype(np.float64), scan.faces).astype(np.float64)
+
+
+def face_vertices(mesh) -> np.ndarray:
+    """Skin vertices of the face region (in front of the ears, brow to chin)."""
+    skin = np.unique(mesh.faces[mesh.part_faces("skin")])
+    v = np.asarray(mesh.vertices)[skin]
+    front = v[:, 2] > np.quantile(v[:, 2], 0.6)
+    return skin[front & (np.abs(v[:, 0]) < 0.065)]
+
+
+def fit_scan_file(model: FaceModel, path: Path, options: FitOptions = FitOptions(),
+                  progress: Progress | None = None) -> FitResult:
+    started = time.perf_counter()
+    try:
+        scan = read_mesh(path)
+    except MeshReadError as error:
+        raise FitError(str(error)) from None
+    params, transform, stats = fit_scan(model, scan, options, progress)
+    stats["seconds"] = time.perf_counter() - started
+
+    def preview() -> np.ndarray:
+        return scan_preview(model, params, scan, transform)
+
+    return FitResult(params, None, "scan", stats, preview)
+
+
+def scan_preview(model: FaceModel, params: dict[str, float], scan: ScanMesh,
+                 transform: np.ndarray, size: int = 512) -> np.ndarray:
+    """Scan (left) and fitted head (right), front and three-quarter views."""
+    from faceeditor.export.textures import skin_albedo
+    from faceeditor.fit.preview import side_by_side
+    from faceeditor.model.face_model import vertex_normals
+    from faceeditor.model.mesh import FaceMesh
+    from faceeditor.render import OffscreenRenderer
+
+    head = model.evaluate(params)
+    vertices = scan.vertices @ transform[:3, :3].T + transform[:3, 3]
+    faces = scan.faces.astype(np.int32)
+    scan_mesh = FaceMesh(vertices=vertices.astype(np.float32),
+                         normals=vertex_normals(vertices.astype(np.float32), faces),
+                         faces=faces, uvs=np.zeros((1, 2), np.float32),
+                         face_uvs=np.zeros_like(faces), face_parts=np.zeros(len(faces), np.uint8))
+    panels = []
+    with OffscreenRenderer(size, size) as renderer:
+        for view in ("front", "three-quarter"):
+            camera = renderer.camera_for(head, view)
+            renderer.set_albedo_map(None)
+            panels.append(renderer.render(scan_mesh, camera))
+            albedo = skin_albedo(params, 1024)
+            if albedo is not None:
+                renderer.set_albedo_map(albedo)
+            panels.append(renderer.render(head, camera))
+    return side_by_side(*panels)

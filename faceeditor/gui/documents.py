@@ -45,7 +45,16 @@ class DocumentsMixin:
         return Project.for_model(self.document_model, self.state.values(), seed=self.state.seed,
                                  camera=self.viewport.orbit.to_json(),
                                  view=self.viewport.settings.to_json(),
-                                 source=str(self.path) if self.path else None)
+                                 source=str(self.path) if self.path else None,
+                                 albedo_png=self._photo_albedo_png())
+
+    def _photo_albedo_png(self) -> bytes | None:
+        image = self.viewport.photo_albedo
+        if image is None:
+            return None
+        from faceeditor.fit.command import encode_png
+
+        return encode_png(image)
 
     def apply_project(self, project: Project, path: Path | None) -> None:
         """Show ``project`` (already validated) as the current document."""
@@ -54,6 +63,7 @@ class DocumentsMixin:
         self.state.seed = project.seed
         self.state.clear_history()
         self.panel.sync_seed()
+        self.viewport.set_photo_albedo(_decode_albedo(project.albedo_png))
         self.viewport.apply_settings(ViewSettings.from_json(project.view))
         self._sync_view_actions()
         try:
@@ -68,6 +78,7 @@ class DocumentsMixin:
         if not self.maybe_save():
             return
         self.state.replace_all({}, label="New")
+        self.viewport.set_photo_albedo(None)
         self.state.seed = 0
         self.state.clear_history()
         self.panel.sync_seed()
@@ -229,3 +240,11 @@ class DocumentsMixin:
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _decode_albedo(data: bytes | None):
+    if data is None:
+        return None
+    from faceeditor.fit.command import decode_png
+
+    return decode_png(data)

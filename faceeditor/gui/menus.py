@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QWidget
 
+from faceeditor.gui.fit_dialog import new_from_photo_or_scan
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
 
 VIEW_MODE_LABELS = {"shaded": "Shaded", "albedo": "Albedo only", "normals": "Normals",
@@ -20,6 +21,9 @@ def build_menus(window) -> None:
     add(file_menu, "New Head from &Description…", lambda: window.new_from_description(
         window.prompt_panel.prompt.text()), tip="Describe a person; pick one of four heads")
     add(file_menu, "&Open…", window.open_dialog, QKeySequence.StandardKey.Open)
+    add(file_menu, "New from &Photo or Scan…", lambda: new_from_photo_or_scan(window),
+        "Ctrl+Shift+N", "Fit a head to a photo (JPEG, PNG, WebP) or a 3D scan (OBJ, PLY, STL, "
+        "GLB)")
     window.recent_menu = file_menu.addMenu("Open &Recent")
     file_menu.addSeparator()
     add(file_menu, "Open &Model…", window.open_model_dialog,

@@ -121,6 +121,8 @@ class Viewport(QOpenGLWindow):
         self._full_albedo_request = 0  # the newest full-size albedo asked of a worker
         self._full_albedo_pending: object | None = None  # its image, waiting for a paint
         self._fullAlbedoReady.connect(self._receive_full_albedo)
+        self.photo_albedo: np.ndarray | None = None  # a fitted photo's texture replaces the skin's
+        self._photo_dirty = False
         self._framed = False
         self._drag_origin: QPointF | None = None
         #: a mouse tool (the sculpt tool) offered every mouse event first: its
@@ -159,6 +161,14 @@ class Viewport(QOpenGLWindow):
         self._backend_albedo_size = None
         self._albedo_texture = None  # the embedded model's GPU texture no longer applies
         self._framed = False
+        self.invalidate()
+
+    def set_photo_albedo(self, image: np.ndarray | None) -> None:
+        """Show an (H, W, 3) uint8 albedo (a photo projected by a fit) instead of the generated
+        skin texture; ``None`` goes back to the generated one."""
+        self.photo_albedo = None if image is None else np.ascontiguousarray(image)
+        self._photo_dirty = True
+        self._albedo_dirty = True
         self.invalidate()
 
     def _on_values_changed(self, names: frozenset[str]) -> None:
@@ -260,8 +270,15 @@ class Viewport(QOpenGLWindow):
         mesh = self.current_mesh()
         if not self._framed:
             self.frame_face()
+        if self._photo_dirty:
+            self._photo_dirty = False
+            if self.photo_albedo is not None:
+                self.renderer.set_albedo_map(self.photo_albedo)
+                self.albedo_status = "ready"
         if self.backend is not None:
             self._update_backend_albedo()
+        elif self.photo_albedo is not None:
+            self._albedo_dirty = False
         elif self._albedo_dirty and self._albedo_drawer is not None:
             self._albedo_dirty = False
             self._draw_albedo()

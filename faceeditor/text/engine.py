@@ -226,6 +226,9 @@ class TextEditEngine:
                 continue
             index = self.spec[name].index
             goal = target_value(out[index], target)
+            if getattr(self.spec[name], "choices", None):  # a style is chosen, never blended
+                out[index] = goal if weight >= 0.5 else out[index]
+                continue
             out[index] += weight * (goal - out[index])
         return out
 
