@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_arguments(commands.add_parser(
         "batch", help="make many heads, or a labelled synthetic face dataset"))
+
+    from faceeditor.anthropometry.stats import add_stats_arguments
+
+    add_stats_arguments(commands.add_parser(
+        "stats", help="measure N random heads against published anthropometric norms"))
     return parser
 
 
@@ -307,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
             return command_batch(args)
         if args.command == "info":
             return command_summary()
+        if args.command == "stats":
+            from faceeditor.anthropometry.stats import run_stats
+
+            return run_stats(args)
         return command_gui(args.open_project, args.exit_after_first_frame)
     except (UsageError, UnknownParameterError, ValueError, ProjectError) as error:
         print(f"faceeditor: error: {error}", file=sys.stderr)
