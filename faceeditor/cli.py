@@ -216,6 +216,13 @@ def command_export(args: argparse.Namespace) -> int:
     check_output(output, output_files(output, options, True, expressions), args.force)
     params, origin = head_params(model, args)
     textures = skin_textures(params, options.texture_size)
+    from faceeditor.fit.command import project_photo_albedo
+
+    photo = project_photo_albedo(args.project, model, options.texture_size)
+    if textures is not None and photo is not None:  # a photo fit's texture replaces the skin's
+        import dataclasses
+
+        textures = dataclasses.replace(textures, albedo=photo)
     export_head(model, params, output, options, textures,
                 header=f"faceeditor {__version__}, {model.model_id}, {origin}")
     return 0
@@ -236,6 +243,13 @@ def command_render(args: argparse.Namespace) -> int:
     model = load_default_model()
     params, _ = head_params(model, args)
     textures = head_textures(params, TEXTURE_SIZES[args.quality])
+    from faceeditor.fit.command import project_photo_albedo
+
+    photo = project_photo_albedo(args.project, model, TEXTURE_SIZES[args.quality])
+    if photo is not None:  # a photo fit's texture replaces the generated skin
+        import dataclasses
+
+        textures = dataclasses.replace(textures, albedo=photo)
     try:
         mesh = model.evaluate(params)
 
