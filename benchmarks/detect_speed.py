@@ -3,7 +3,7 @@
 Photos: skimage's `astronaut` (512x512, public domain) saved as JPEG, and the same photo scaled
 to 12 megapixels (4000x3000, her face then ~750 px wide) as a phone camera would give.
 Reference in the same run: decoding the JPEG alone (`load_photo`). Target (issue 12): the
-whole photo fit <= 10 s, so detection + landmarks should stay well under 1 s; here <= 250 ms.
+whole photo fit <= 10 s; detection + landmarks take at most 5% of it, 500 ms.
 
 Run: ``.venv/bin/python benchmarks/detect_speed.py [--repeats N]``.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-TARGET_MS = 250.0
+TARGET_MS = 500.0  # 5% of the whole photo fit's 10 s budget
 
 
 def timings(function, repeats: int) -> np.ndarray:

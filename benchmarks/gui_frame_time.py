@@ -135,7 +135,7 @@ def measure_sculpt(frames: int) -> list[str]:
     window.show()
     viewport = window.viewport
     for _ in range(5):
-        wait_for_frame(app, viewport)
+        wait_for_frame(app, viewport, timeout_s=60.0)  # start-up, on a busy machine
         viewport.update()
     viewport.frame_face("front")
     viewport.set_orbit(viewport.orbit.zoomed(0.55))

@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_arguments(commands.add_parser(
         "batch", help="make many heads, or a labelled synthetic face dataset"))
+
+    from faceeditor.anthropometry.stats import add_stats_arguments
+
+    add_stats_arguments(commands.add_parser(
+        "stats", help="measure N random heads against published anthropometric norms"))
     return parser
 
 
@@ -211,6 +216,13 @@ def command_export(args: argparse.Namespace) -> int:
     check_output(output, output_files(output, options, True, expressions), args.force)
     params, origin = head_params(model, args)
     textures = skin_textures(params, options.texture_size)
+    from faceeditor.fit.command import project_photo_albedo
+
+    photo = project_photo_albedo(args.project, model, options.texture_size)
+    if textures is not None and photo is not None:  # a photo fit's texture replaces the skin's
+        import dataclasses
+
+        textures = dataclasses.replace(textures, albedo=photo)
     export_head(model, params, output, options, textures,
                 header=f"faceeditor {__version__}, {model.model_id}, {origin}")
     return 0
@@ -231,6 +243,13 @@ def command_render(args: argparse.Namespace) -> int:
     model = load_default_model()
     params, _ = head_params(model, args)
     textures = head_textures(params, TEXTURE_SIZES[args.quality])
+    from faceeditor.fit.command import project_photo_albedo
+
+    photo = project_photo_albedo(args.project, model, TEXTURE_SIZES[args.quality])
+    if photo is not None:  # a photo fit's texture replaces the generated skin
+        import dataclasses
+
+        textures = dataclasses.replace(textures, albedo=photo)
     try:
         mesh = model.evaluate(params)
 
@@ -293,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
             return command_batch(args)
         if args.command == "info":
             return command_summary()
+        if args.command == "stats":
+            from faceeditor.anthropometry.stats import run_stats
+
+            return run_stats(args)
         return command_gui(args.open_project, args.exit_after_first_frame)
     except (UsageError, UnknownParameterError, ValueError, ProjectError) as error:
         print(f"faceeditor: error: {error}", file=sys.stderr)

@@ -243,6 +243,13 @@ def test_a_folder_of_another_run_is_refused(made):
         run_batch(config(made, seed=6))
 
 
+def test_a_folder_with_other_files_is_refused(tmp_path):
+    (tmp_path / "holiday.jpg").write_bytes(b"precious")
+    with pytest.raises(BatchConfigError, match="is not empty and holds no batch"):
+        run_batch(config(tmp_path))
+    assert [p.name for p in tmp_path.iterdir()] == ["holiday.jpg"]
+
+
 def test_failed_items_are_listed_and_exit_non_zero(tmp_path, monkeypatch):
     from faceeditor.batch import item
 
@@ -282,14 +289,16 @@ def test_template_keeps_what_is_not_varied(tmp_path):
 
 
 def test_export_writes_heads_listed_in_the_manifest(tmp_path):
-    summary = run_batch(BatchConfig(count=1, seed=3, output=tmp_path, export=("glb", "obj")),
+    summary = run_batch(BatchConfig(count=1, seed=3, output=tmp_path / "heads",
+                                    export=("glb", "obj")),
                         progress_stream=open(os.devnull, "w"))
     assert summary.made == 1
-    files = json.loads((tmp_path / "manifest.json").read_text())["items"]["0"]["files"]
+    out = tmp_path / "heads"
+    files = json.loads((out / "manifest.json").read_text())["items"]["0"]["files"]
     assert {"heads/000000.glb", "heads/000000.obj", "heads/000000.mtl",
             "heads/000000.face"} <= set(files)
-    assert (tmp_path / "heads/000000.glb").read_bytes()[:4] == b"glTF"
-    assert not (tmp_path / "metadata.jsonl").exists()  # no images, no imagefolder index
+    assert (out / "heads/000000.glb").read_bytes()[:4] == b"glTF"
+    assert not (out / "metadata.jsonl").exists()  # no images, no imagefolder index
 
 
 def test_ray_engine_makes_the_same_items(made, tmp_path):

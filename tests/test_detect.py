@@ -75,6 +75,17 @@ def test_both_detectors_find_her_and_agree(astronaut, face):
         assert np.abs(np.subtract(single.box, face.box)).max() < 15, model
 
 
+def test_several_faces_come_largest_first(astronaut):
+    group = Image.new("RGB", (1100, 512), (128, 128, 128))
+    group.paste(Image.fromarray(astronaut).resize((300, 300), Image.Resampling.LANCZOS), (0, 200))
+    group.paste(Image.fromarray(astronaut), (560, 0))
+    faces = detect_faces(np.asarray(group))
+    assert len(faces) == 2
+    big, small = faces
+    assert big.center[0] > 560 and small.center[0] < 300
+    assert big.area / small.area == pytest.approx((512 / 300) ** 2, rel=0.25)
+
+
 def test_no_face_gives_an_empty_list():
     assert detect_faces(data.coffee()) == []
     assert detect_faces(np.full((300, 400, 3), 128, np.uint8)) == []
@@ -227,7 +238,7 @@ def test_exif_rotated_photo_is_turned_upright(tmp_path, astronaut, landmarks):
     stored.save(plain)
     sideways = load_photo(plain)
     assert sideways.shape == (512, 512, 3)
-    assert len(detect_boxes(sideways)) == 3  # BlazeFace alone: the face and two weak false ones
+    assert len(detect_boxes(sideways)) > 1  # BlazeFace alone: the face and weak false ones
     (face,) = detect_faces(sideways)  # the face mesh's presence check drops the false ones
     assert face.presence > 0.9
     points = face_landmarks(sideways, face)

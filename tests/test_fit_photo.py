@@ -140,3 +140,27 @@ def test_fit_command_writes_a_project_and_refuses_bad_input(tmp_path, astronaut)
     result = run("fit", tmp_path / "table.xyz", "-o", tmp_path / "z.face")
     assert result.returncode == 2 and "unknown input type" in result.stderr
     assert not (tmp_path / "x.face").exists() and not (tmp_path / "y.face").exists()
+
+
+def test_render_and_export_use_the_projects_photo_texture(model, tmp_path):
+    from PIL import Image
+
+    from faceeditor.fit.command import encode_png
+    from faceeditor.project import save_project
+
+    green = np.zeros((64, 64, 3), np.uint8)
+    green[..., 1] = 200
+    save_project(tmp_path / "g.face", Project.for_model(model, {}, albedo_png=encode_png(green)))
+    save_project(tmp_path / "p.face", Project.for_model(model, {}))
+    pictures = []
+    for name in ("g", "p"):
+        result = run("render", "--project", tmp_path / f"{name}.face", "-o",
+                     tmp_path / f"{name}.png", "--size", "96", "--no-hair")
+        assert result.returncode == 0, result.stderr
+        pictures.append(np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB"), int))
+    centre = (slice(40, 56), slice(40, 56))
+    g, p = (picture[centre].mean((0, 1)) for picture in pictures)
+    assert g[1] > g[0] + 30 and p[0] > p[1]  # the green texture shows; plain skin is reddish
+    result = run("export", "--project", tmp_path / "g.face", "-o", tmp_path / "g.glb",
+                 "--texture-size", "1024", "--no-morphs")
+    assert result.returncode == 0, result.stderr

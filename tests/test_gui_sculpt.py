@@ -88,8 +88,15 @@ def test_dragging_the_nose_tip_up_moves_nose_sliders_and_lands_on_the_cursor(win
     before = window.viewport.current_mesh().vertices.copy()
     tip = nose_tip(window)
     start = screen(window, before[tip:tip + 1])[0]
+    plain = window.viewport.grab_image().astype(int)
     assert window.sculpt.hover(tuple(start)) == "nose"
     assert len(window.sculpt.highlight.faces("region")) > 100
+    tinted = window.viewport.grab_image().astype(int) - plain
+    changed = np.abs(tinted).max(2) > 10
+    assert changed.sum() > 2000  # pixels: the visible nose turns blue, nothing else
+    assert tinted[changed, 2].mean() > 10 > -10 > tinted[changed, 0].mean()
+    x, y = start.astype(int)
+    assert changed[y, x] and not changed[y + 150:, :].any()
 
     cursor = mouse_drag(qtbot, window, start, (0, -40))
 
@@ -158,3 +165,22 @@ def test_pins_hold_their_place_and_beside_the_head_still_orbits(window, qtbot):
     corner = np.array([5.0, 5.0])
     mouse_drag(qtbot, window, corner, (60, 0))
     assert viewport.orbit.yaw != yaw and not window.state.can_undo
+
+
+def test_shortcut_toggles_sculpt_mode_and_esc_cancels_a_drag(window, qtbot):
+    viewport = window.viewport
+    qtbot.keyClick(viewport, Qt.Key.Key_S)
+    assert window.sculpt.active and window.sculpt.action.isChecked()
+    tip = nose_tip(window)
+    start = screen(window, viewport.current_mesh().vertices[tip:tip + 1])[0]
+    begin = QPoint(round(start[0]), round(start[1]))
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=begin)
+    qtbot.mouseMove(viewport, begin + QPoint(0, -20))
+    assert window.state.non_default_values().keys() - {"age"}  # the nose follows live
+    qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=begin + QPoint(0, -20))
+    np.testing.assert_array_equal(window.state.vector,
+                                  window.model.spec.defaults.astype(np.float64))
+    assert not window.state.can_undo
+    qtbot.keyClick(viewport, Qt.Key.Key_S)
+    assert not window.sculpt.active and viewport.tool is None

@@ -219,3 +219,21 @@ def test_expression_mode_opens_the_mouth(model, regions):
     moved = session.release()
     assert moved and all(model.spec[n].kind == "expression" for n in moved)
     assert state.undo_label == "Sculpt expression"
+
+
+def test_pulling_a_mouth_corner_up_and_out_smiles_on_both_sides(model, regions):
+    state, session = new_session(model)
+    state.symmetry_lock = True
+    session.expressions = True
+    mesh_of = lambda: model.evaluate(state.vector.astype(np.float32))  # noqa: E731
+    mesh = mesh_of()
+    cam = camera(mesh)
+    corner = int(np.argmax(regions.reach[model.spec["mouthSmileLeft"].index]))
+    start = project(cam, mesh.vertices[corner][None], SIZE)[0]
+    assert session.grab(mesh, cam, start, SIZE)
+    assert len(session.grab_state.free) <= 10  # the few expressions that move this point most
+    drag(session, mesh_of, cam, start, (20, -20))  # the face's left is the image's right
+    session.release()
+    values = state.values()
+    assert values["mouthSmileLeft"] > 0.2
+    assert values["mouthSmileLeft"] == values["mouthSmileRight"]

@@ -145,6 +145,9 @@ reaches {MIXED_BELOW:.0%})
 Skin tone (model melanin, Fitzpatrick-like bands)
 
 {_table(tones, total, [name for _, _, name in TONE_BANDS])}
+Hair style
+
+{_table(collections.Counter(p.get("hair_style", "none") for p in people), total)}
 Expression
 
 {_table(expressions, total)}

@@ -67,8 +67,12 @@ def demographics(model, params: dict[str, float]) -> dict[str, object]:
 
     years = float(np.interp(params["age"], calibration_ages(model), calibration_years(model)))
     ancestry = {name: round(params[name], 4) for name in ("african", "asian", "caucasian")}
-    return {"sex": "male" if params["gender"] < 0.5 else "female", "age_years": round(years, 1),
-            "ancestry": ancestry, "skin_melanin": round(params.get("skin_melanin", 0.0), 4)}
+    people = {"sex": "male" if params["gender"] < 0.5 else "female", "age_years": round(years, 1),
+              "ancestry": ancestry, "skin_melanin": round(params.get("skin_melanin", 0.0), 4)}
+    if "hair_style" in params:
+        choices = model.spec["hair_style"].choices
+        people["hair_style"] = choices[int(round(params["hair_style"]))]
+    return people
 
 
 class ItemMaker:
@@ -133,14 +137,15 @@ class ItemMaker:
         return encode_project(project)
 
     def _render(self, scene: Scene, files: dict[str, bytes], name: str) -> dict[str, object]:
-        from faceeditor.export.textures import skin_albedo
+        from faceeditor.render.still import head_textures
 
         config, size = self.config, self.config.size
         mesh = self.model.evaluate(scene.params)
         face = self.landmarks["ibug68"].points.positions(np.asarray(mesh.vertices, np.float64),
                                                          np.asarray(mesh.faces))
         hair = hair_meshes(self.model, scene.params, mesh)
-        out = self.renderer.render(scene, mesh, skin_albedo(scene.params, ALBEDO_SIZE), face, hair)
+        textures = head_textures(scene.params, ALBEDO_SIZE)
+        out = self.renderer.render(scene, mesh, textures, face, hair)
         files[f"images/{name}.png"] = png_bytes(out.image)
         row: dict[str, object] = {"file_name": f"images/{name}.png"}
         K = intrinsics(out.camera, size, size)

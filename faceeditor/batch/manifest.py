@@ -49,6 +49,10 @@ class Manifest:
         was made with other options or cannot be read."""
         manifest = cls(folder, fingerprint)
         if not manifest.path.exists():
+            if folder.is_dir() and any(folder.iterdir()):
+                raise BatchConfigError(f"{folder} is not empty and holds no batch "
+                                       f"({NAME} is missing); give a new or empty folder")
+            manifest._dirty = True  # written before the first item: the folder is ours
             return manifest
         try:
             document = json.loads(manifest.path.read_text(encoding="utf-8"))

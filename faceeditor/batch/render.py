@@ -39,7 +39,7 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 PART_CLASSES = {"skin": "skin", "eyes": "eyes", "tongue": "mouth_interior", "teeth": "teeth",
                 "mouth_cavity": "mouth_interior"}
 DEPTH_SCALE = 1e-4   # metres per unit of the 16-bit depth PNG (0.1 mm; 6.5 m at most)
-ALBEDO_SIZE = 1024  # skin texture behind renders up to 512 px; 512 for smaller ones
+ALBEDO_SIZE = 1024  # edge of the skin textures (albedo, normal, material) behind each image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,11 +187,10 @@ class ItemRenderer:
 
         self.size = int(size)
         self.renderer = OffscreenRenderer(self.size, self.size, samples=4)
-        self.hair_pass = self.hair_labels = self.backdrop = None
-        if hasattr(self.renderer, "add_pass"):
-            # the background as a pass before the hair: edges and hair blend with it
-            self.backdrop = BackdropPass()
-            self.renderer.add_pass(self.backdrop)
+        self.hair_pass = self.hair_labels = None
+        # the background as a pass before the hair: edges and hair blend with it
+        self.backdrop = BackdropPass()
+        self.renderer.add_pass(self.backdrop)  # released by the renderer
         with self.renderer.ctx:
             self.labels = LabelPass(self.renderer.ctx, self.size)
             if batch_hair.available():
@@ -203,10 +202,11 @@ class ItemRenderer:
         layers = load_layers()
         self.region_masks = {name: layers.mask(name) >= 0.5 for name in ("lips", "brows")}
 
-    def render(self, scene: Scene, mesh: FaceMesh, albedo: np.ndarray | None,
+    def render(self, scene: Scene, mesh: FaceMesh, textures=None,
                frame: np.ndarray | None = None, hair: list | None = None) -> RenderedItem:
-        """Draw ``mesh`` (unposed) as ``scene`` says, framing the (N, 3) points ``frame`` (on
-        the unposed mesh; default: every vertex), with its ``HairMesh`` layers ``hair``."""
+        """Draw ``mesh`` (unposed) as ``scene`` says with its ``render.still.HeadTextures``
+        (None: plain part colours), framing the (N, 3) points ``frame`` (on the unposed mesh;
+        default: every vertex), with its ``HairMesh`` layers ``hair``."""
         pivot = pivot_of(mesh)
         rotation = scene.pose.rotation
         mesh = posed(mesh, rotation, pivot)
@@ -215,20 +215,22 @@ class ItemRenderer:
         camera = scene_camera(scene, points)
         layers = batch_hair.pose_layers(hair or [], rotation, pivot)
         renderer = self.renderer
+        # Items must not depend on the ones drawn before (same seed, same bytes, whichever
+        # worker): the renderer's surface cache keeps shape-dependent values of the first head
+        # with its topology (render/smooth.py: the lower lids' wet line), so start it afresh.
+        # TODO(lead): drop this when smooth.SurfaceCache recomputes them per shape.
+        from faceeditor.render.smooth import SurfaceCache
+
+        renderer._surfaces = SurfaceCache(occlusion=renderer._bake_occlusion)
         renderer.set_lighting(scene_lighting(scene))
-        renderer.set_albedo_map(albedo)
+        renderer.set_albedo_map(None if textures is None else textures.albedo)
+        renderer.set_detail_maps(*((None, None) if textures is None else
+                                   (textures.normal, textures.material)))
         if self.hair_pass is not None:
             self.hair_pass.set_meshes(layers)
         backdrop, kind = background(scene.background_seed, self.size)
-        if self.backdrop is not None:
-            self.backdrop.set_image(backdrop)
-            image = renderer.render(mesh, camera, (0, 0, 0))
-        else:  # no render passes: composite from the coverage (drawn over black and white)
-            over_black = renderer.render(mesh, camera, (0, 0, 0)).astype(np.float32)
-            over_white = renderer.render(mesh, camera, (255, 255, 255)).astype(np.float32)
-            coverage = 1.0 - (over_white - over_black).mean(axis=2, keepdims=True) / 255.0
-            image = over_black + (1.0 - np.clip(coverage, 0.0, 1.0)) * backdrop
-            image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+        self.backdrop.set_image(backdrop)
+        image = renderer.render(mesh, camera, (0, 0, 0))
 
         def draw_hair() -> None:
             if self.hair_labels is not None and layers:

@@ -118,8 +118,8 @@ def run_batch(config: BatchConfig, progress_stream: TextIO | None = None) -> Bat
     """
     config = check(config)
     config = dataclasses.replace(config, output=config.output.resolve())
-    config.output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.open(config.output, config.fingerprint())
+    manifest.save()  # a new run's (empty) manifest first: the folder is known to be ours
     remove_leftovers(config.output)
     summary = BatchSummary(count=config.count)
     broken: set[int] = set()

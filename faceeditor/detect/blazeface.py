@@ -101,9 +101,60 @@ def shrink(image: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def model_boxes(small: np.ndarray, factor: int, name: str) -> list[FaceBox]:
-    """One model's suppressed detections on `small`, in the photo's pixels."""
-    boxes, keypoints, scores = _run_detector(small, SPECS[name])
-    return weighted_nms(boxes * factor, keypoints * factor, scores)
+    """One model's suppressed detections on `small`, in the photo's pixels.
+
+    The full-range model also looks at square tiles (see `tile_windows`), so faces that are
+    small in a wide or large photo (group photos) are found too. A tile's detections that touch
+    a cut made by the tile are dropped (another tile sees the whole face); the rest are added,
+    best score first, where they overlap no face found in the whole photo or a better tile.
+    """
+    faces = weighted_nms(*_run_detector(small, SPECS[name]))
+    if name == "full":
+        height, width = small.shape[:2]
+        found = []
+        for x0, y0, side in tile_windows(height, width):
+            cuts = np.array([x0 > 0, y0 > 0, x0 + side < width, y0 + side < height])
+            tile = np.ascontiguousarray(small[y0:y0 + side, x0:x0 + side])
+            for face in weighted_nms(*_run_detector(tile, SPECS[name])):
+                box = np.array(face.box)
+                margin = 0.02 * side
+                touching = np.array([box[0] < margin, box[1] < margin,
+                                     box[2] > side - margin, box[3] > side - margin])
+                if not (touching & cuts).any():
+                    found.append(_moved(face, (x0, y0), 1))
+        faces = suppress_by_score(found, kept=faces)
+    return [_moved(face, (0, 0), factor) for face in faces]
+
+
+def tile_windows(height: int, width: int) -> list[tuple[int, int, int]]:
+    """Square windows (x0, y0, side) of half the photo's short side, overlapping by a third
+    (so every face up to a third of the window fits whole in one); none below 96 px."""
+    side = min(height, width) // 2
+    if side < 96:
+        return []
+    step = 2 * side / 3
+    starts = [np.linspace(0, extent - side, math.ceil((extent - side) / step) + 1)
+              for extent in (width, height)]
+    return [(int(round(x)), int(round(y)), side) for y in starts[1] for x in starts[0]]
+
+
+def suppress_by_score(faces: list[FaceBox], kept: list[FaceBox] | None = None) -> list[FaceBox]:
+    """`kept` plus `faces` best score first (ties: left, then top), each face dropped where it
+    overlaps one kept before it by IoU > 0.3."""
+    kept = list(kept or [])
+    for face in sorted(faces, key=lambda f: (-f.score, f.box[0], f.box[1])):
+        corners = np.array([f.box for f in kept]).reshape(-1, 4)
+        if not (_iou(np.array(face.box), corners) > NMS_IOU).any():
+            kept.append(face)
+    return kept
+
+
+def _moved(face: FaceBox, offset: tuple[float, float], scale: float) -> FaceBox:
+    """The face with offset added, then scaled (tile -> small image -> photo pixels)."""
+    shift = np.asarray(offset, np.float64)
+    box = (np.asarray(face.box) + np.tile(shift, 2)) * scale
+    keypoints = ((face.keypoints.astype(np.float64) + shift) * scale).astype(np.float32)
+    return FaceBox(tuple(float(v) for v in box), face.score, keypoints, face.presence)
 
 
 def merge_detections(groups: list[list[FaceBox]]) -> list[FaceBox]:

@@ -76,7 +76,9 @@ def detect_faces(image: np.ndarray, model: str = "auto") -> list[FaceBox]:
     for name in model_names(model):  # confirmed per model, so one's false box hides no face
         group = []
         for face in model_boxes(small, factor, name):
-            presence = _run_mesh(image, roi_from_detection(face)).presence
+            roi = roi_from_detection(face)  # checked on the shrunk photo: same answer, faster
+            roi = Roi(roi.cx / factor, roi.cy / factor, roi.side / factor, roi.angle)
+            presence = _run_mesh(small, roi).presence
             if presence >= MIN_PRESENCE:
                 group.append(replace(face, presence=presence))
         groups.append(group)

@@ -95,3 +95,16 @@ def decode_png(data: bytes):
 
     with Image.open(io.BytesIO(data)) as image:
         return np.asarray(image.convert("RGB"))
+
+
+def project_photo_albedo(project_path: Path | None, model, size: int):
+    """(size, size, 3) uint8 photo albedo stored in a project by ``fit``, or None."""
+    if project_path is None:
+        return None
+    from faceeditor.fit.preview import resize
+    from faceeditor.project import load_project
+
+    data = load_project(project_path, model).albedo_png
+    if data is None:
+        return None
+    return resize(decode_png(data), size, size)

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Prior weights (mm^2 per squared latent unit) of identity and expression parameters.
 IDENTITY_PRIOR = 3.0
-EXPRESSION_PRIOR = 6.0
+EXPRESSION_PRIOR = 20.0
 #: Outline landmarks are less certain than inner ones.
 CONTOUR_WEIGHT = 0.5
 #: Local shape groups a frontal photo does not show (kept at the prior).

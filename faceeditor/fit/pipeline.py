@@ -180,7 +180,26 @@ def face_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     outline = centre + (outline - centre) * 0.97  # a little inside: the outline is soft
     canvas = Image.new("L", (image.shape[1], image.shape[0]), 0)
     ImageDraw.Draw(canvas).polygon([tuple(map(float, p)) for p in outline], fill=255)
-    return np.asarray(canvas) > 127
+    mask = np.asarray(canvas) > 127
+    # above the brows hair often covers the forehead: keep only skin-coloured pixels there
+    from faceeditor.fit.skin import sample_skin, srgb_to_linear
+
+    skin = sample_skin(image, landmarks)
+    from faceeditor.fit.landmarks import eye_distance
+
+    brow = landmarks[[105, 334, 66, 296, 70, 300, 63, 293], 1].min() - 0.12 * eye_distance(
+        landmarks)
+    rows = np.flatnonzero(mask.any(1))
+    top = rows[rows < brow]
+    if len(top):
+        part = srgb_to_linear(image[top].astype(np.float64) / 255.0)
+        chroma = part / np.maximum(part.sum(-1, keepdims=True), 1e-4)
+        skin_chroma = skin / max(skin.sum(), 1e-4)
+        brightness = np.log(np.maximum(part.sum(-1), 1e-4) / max(skin.sum(), 1e-4))
+        skin_like = ((np.abs(chroma - skin_chroma).sum(-1) < 0.08)
+                     & (np.abs(brightness) < 0.7))
+        mask[top] &= skin_like
+    return mask
 
 
 def _procedural_albedo(params: dict[str, float], size: int = 1024) -> np.ndarray | None:

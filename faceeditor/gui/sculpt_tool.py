@@ -212,6 +212,9 @@ class SculptTool(QObject):
         if self.highlight is None or self.highlight.renderer is not renderer:
             self.highlight = HighlightPass(renderer)
             renderer.add_pass(self.highlight)
+            # first of the passes: the face's textures are still bound, and hair drawn after it
+            # covers the highlight where it should
+            renderer.passes.insert(0, renderer.passes.pop())
         return self.highlight
 
     def _set_layer(self, layer: str, faces) -> None:

@@ -3,23 +3,33 @@
 ``sample(model, seed)`` draws one plausible person, deterministically for a seed:
 
 * sex: male or female with equal odds; ``gender`` uniform in [0, 0.3] or [0.7, 1];
-* age: uniform between 16 and 85 years, mapped to the model's ``age`` by anny's calibrated
-  morphological-age table;
+* age: uniform between 16 and 85 years (``years=`` fixes it or gives a range), mapped to the
+  model's ``age`` by anny's calibrated morphological-age table;
 * ``weight`` and ``muscle``: the mean of anny's WHO-calibrated Beta distribution for that sex
-  and age, with its concentration raised to at least ``MIN_CONCENTRATION``: anny's adult fits
-  are U-shaped (most mass at the extremes, fitted to whole-body data), which gives a crowd of
-  very heavy and very thin heads; a unimodal Beta with the same mean reads as a plausible crowd;
-  ``proportions``: uniform (anny's calibration is Beta(1, 1) at every age);
+  and age, with its concentration raised to at least ``MIN_CONCENTRATION`` (anny's adult fits
+  are U-shaped, fitted to whole-body data); ``proportions``: uniform;
 * ancestry: ``african``/``asian``/``caucasian`` from a Dirichlet(0.6, 0.6, 0.6): mostly one
   dominant ancestry, sometimes a mix;
-* local shape changes: normal around 0 with a per-region spread (``LOCAL_SPREAD``); left and
-  right partners share one draw plus a little independent asymmetry (``SIDE_JITTER``);
+* local shape changes: the fitted anthropometric prior (``faceeditor.model.shape_prior``, fitted
+  by ``packaging/fit_prior.py``): correlated Gaussians per sex and ancestry whose heads measure
+  like published adult norms (``faceeditor.anthropometry``); left and right partners share one
+  draw plus a little independent asymmetry (``SIDE_JITTER``);
 * asymmetry targets: normal, small spread; expressions: neutral (all 0);
 * appearance (``albedo`` kind), coherent with the shape: ``skin_melanin`` around the
   ancestry-weighted mean of ``MELANIN_BY_ANCESTRY``; hair and iris darker with darker skin,
   freckles mostly on light skin; redness and age spots grow with age; beard shadow only for
   male-leaning ``gender``; makeup now and then on female-leaning heads;
 * hair (``hair`` kind), from its own stream ``default_rng([seed, 2])``: ``faceeditor.hair.prior``.
+
+Heads whose shape changes break the geometry (teeth through the lips, an eyeball through a lid,
+beyond what the same phenotypes show without shape changes: ``faceeditor.model.breakage``) are
+drawn again from the same stream. ``fixed={name: value}``
+holds values fixed: phenotypes steer the rest of the draw (``gender`` picks the sex), shape
+sliders are conditioned on (the others move as real faces co-vary), anything else is set.
+
+Random streams: shape ``default_rng(seed)`` (which seeds one generator for the phenotypes and one
+for the shape draws, so fixing a phenotype keeps the face's own variation), appearance
+``default_rng([seed, 1])``, hair ``default_rng([seed, 2])``.
 
 The latent vector ``z`` has one entry per parameter (spec order) and standardises it by the
 prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the average head and
@@ -28,12 +38,16 @@ prior: ``value = clip(mean + spread * z, min, max)``, so ``z = 0`` is the averag
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import numpy as np
 
 from faceeditor.model.face_model import FaceModel
-from faceeditor.model.spec import ParamSpec
+from faceeditor.model.shape_prior import ANCESTRIES, ShapePrior, load_shape_prior
+from faceeditor.model.spec import PHENOTYPES, ParamSpec
+
+log = logging.getLogger(__name__)
 
 ADULT_YEARS = (16.0, 85.0)
 DIRICHLET_CONCENTRATION = 0.6
@@ -48,6 +62,9 @@ HAIR_SPREAD = 0.2
 #: Mean and spread of ``skin_melanin`` for each ancestry weight (mixed linearly).
 MELANIN_BY_ANCESTRY = {"african": (0.74, 0.1), "asian": (0.33, 0.07), "caucasian": (0.12, 0.07)}
 MAKEUP_PROBABILITY = 0.35
+PHENOTYPE_NAMES = tuple(PHENOTYPES)
+#: How many times a head with broken geometry is drawn again before giving up.
+MAX_REDRAWS = 20
 
 #: Spread (standard deviation) of the local shape changes by region.
 LOCAL_SPREAD = {
@@ -106,19 +123,34 @@ def latent_to_params(model: FaceModel, z) -> dict[str, float]:
     return model.spec.to_dict(values)
 
 
-def sample(model: FaceModel, seed: int) -> dict[str, float]:
-    """One plausible head with a neutral expression; the same seed gives the same head."""
-    rng = np.random.default_rng(seed)
+def sample(model: FaceModel, seed: int, fixed: Mapping[str, float] | None = None,
+           years: float | tuple[float, float] | None = None, sex: str | None = None,
+           shape_prior: ShapePrior | None = None) -> dict[str, float]:
+    """One plausible head with a neutral expression; the same seed gives the same head.
+
+    Args:
+        fixed: {parameter name: value} held fixed (see the module docstring).
+        years: the age in years, or a (low, high) range to draw it from (default 16-85).
+        sex: "male" or "female" (default: either, equal odds; a fixed ``gender`` decides too).
+        shape_prior: a fitted shape prior (default: the embedded one).
+    """
+    if sex not in (None, "male", "female"):
+        raise ValueError(f"sex must be 'male' or 'female', got {sex!r}")
+    fixed = dict(fixed or {})
+    for name in fixed:
+        model.spec[name]  # raises UnknownParameterError with suggestions
+    streams = np.random.default_rng(seed).integers(0, 2**63, size=2)
+    rng = np.random.default_rng(streams[0])
     params = model.default_params()
-    params.update(_sample_phenotypes(model, rng))
-    params.update(_sample_local(model, rng))
-    for p in model.spec.of_kind("asym"):
-        params[p.name] = float(np.clip(rng.normal(0.0, ASYM_SPREAD), -1.0, 1.0))
-    years = _interp(params["age"], calibration_ages(model), calibration_years(model))
-    params.update(_sample_appearance(params, years, np.random.default_rng([seed, 1])))
+    params.update(_sample_phenotypes(model, rng, fixed, years, sex))
+    params.update(_sample_shape(model, np.random.default_rng(streams[1]), params, fixed,
+                                shape_prior or load_shape_prior()))
+    years_drawn = _interp(params["age"], calibration_ages(model), calibration_years(model))
+    params.update(_sample_appearance(params, years_drawn, np.random.default_rng([seed, 1])))
     from faceeditor.hair.prior import sample_hair
 
-    params.update(sample_hair(params, years, np.random.default_rng([seed, 2])))
+    params.update(sample_hair(params, years_drawn, np.random.default_rng([seed, 2])))
+    params.update(fixed)
     return params
 
 
@@ -173,32 +205,78 @@ def _sample_appearance(shape: Mapping[str, float], years: float,
     return {name: float(np.clip(value, 0.0, 1.0)) for name, value in values.items()}
 
 
-def _sample_phenotypes(model: FaceModel, rng: np.random.Generator) -> dict[str, float]:
+def _sample_phenotypes(model: FaceModel, rng: np.random.Generator, fixed: Mapping[str, float],
+                       years: float | tuple[float, float] | None,
+                       sex: str | None = None) -> dict[str, float]:
+    """Sex, age, build and ancestry. Every draw is made whatever is fixed (stream layout)."""
     calibration = model.asset.metadata["shape_calibration"]
-    sex = "male" if rng.random() < 0.5 else "female"
+    drawn_sex = "male" if rng.random() < 0.5 else "female"
+    sex = sex or drawn_sex
     gender = rng.uniform(0.0, 0.3)
-    years = rng.uniform(*ADULT_YEARS)
-    age = _interp(years, calibration["age_mapping"]["years"], calibration["age_mapping"]["anny"])
-    values = {"gender": gender if sex == "male" else 1.0 - gender, "age": age}
+    unit_age = rng.random()
+    if "gender" in fixed:
+        sex = "male" if fixed["gender"] < 0.5 else "female"
+    values = {"gender": fixed.get("gender", gender if sex == "male" else 1.0 - gender)}
+    low, high = (years, years) if isinstance(years, (int, float)) else (years or ADULT_YEARS)
+    age_years = low + (high - low) * unit_age
+    age = _interp(age_years, calibration["age_mapping"]["years"], calibration["age_mapping"]["anny"])
+    values["age"] = fixed.get("age", age)
     for key in ("weight", "muscle"):
         table = calibration[sex][key]
-        alpha = _interp(age, table["age"], table["alpha"])
-        beta = _interp(age, table["age"], table["beta"])
+        alpha = _interp(values["age"], table["age"], table["alpha"])
+        beta = _interp(values["age"], table["age"], table["beta"])
         mean, concentration = alpha / (alpha + beta), max(alpha + beta, MIN_CONCENTRATION)
         values[key] = float(rng.beta(mean * concentration, (1 - mean) * concentration))
     values["proportions"] = float(rng.uniform(0.0, 1.0))
     ancestry = rng.dirichlet([DIRICHLET_CONCENTRATION] * 3)
-    values.update(zip(("african", "asian", "caucasian"), map(float, ancestry)))
+    values.update(zip(ANCESTRIES, map(float, ancestry)))
+    values.update({k: float(v) for k, v in fixed.items() if k in PHENOTYPE_NAMES})
     return values
 
 
-def _sample_local(model: FaceModel, rng: np.random.Generator) -> dict[str, float]:
+def sex_of(params: Mapping[str, float]) -> str:
+    return "male" if params["gender"] < 0.5 else "female"
+
+
+def _sample_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mapping[str, float],
+                  fixed: Mapping[str, float], prior: ShapePrior) -> dict[str, float]:
+    """Local shape changes from the fitted prior, and asymmetries; redrawn (same stream) while
+    the geometry is broken, up to ``MAX_REDRAWS`` times."""
+    from faceeditor.model.breakage import is_broken, penetration
+
+    base = dict(model.default_params())
+    base.update(phenotypes)
+    baseline = penetration(model.evaluate(base), model)
+    values: dict[str, float] = {}
+    for attempt in range(MAX_REDRAWS + 1):
+        values = _draw_shape(model, rng, phenotypes, fixed, prior)
+        trial = dict(base)
+        trial.update(values)
+        trial.update(fixed)
+        if not is_broken(model, trial, baseline):
+            break
+        if attempt == MAX_REDRAWS:
+            log.warning("prior: still broken after %d redraws; keeping the last", MAX_REDRAWS)
+    return values
+
+
+def _draw_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mapping[str, float],
+                fixed: Mapping[str, float], prior: ShapePrior) -> dict[str, float]:
+    sex = sex_of(phenotypes)
+    ancestry = {a: phenotypes[a] for a in ANCESTRIES}
+    z = rng.standard_normal((len(ANCESTRIES), prior.size))
+    units = prior.draw(sex, ancestry, z)
+    unit_of = prior.unit_of()
+    held = {unit_of[name]: value for name, value in fixed.items() if name in unit_of}
+    units = prior.condition(units, sex, ancestry, held)
     values: dict[str, float] = {}
     for p in model.spec.of_kind("local"):
         if p.name in values:
             continue
-        draw = rng.normal(0.0, prior_spread(p))
+        draw = units[unit_of[p.name]] if p.name in unit_of else rng.normal(0.0, prior_spread(p))
         values[p.name] = draw + rng.normal(0.0, SIDE_JITTER) * (p.mirror is not None)
         if p.mirror:
             values[p.mirror] = draw + rng.normal(0.0, SIDE_JITTER)
+    for p in model.spec.of_kind("asym"):
+        values[p.name] = rng.normal(0.0, ASYM_SPREAD)
     return {name: float(np.clip(v, -1.0, 1.0)) for name, v in values.items()}

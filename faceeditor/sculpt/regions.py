@@ -39,6 +39,9 @@ CENTRAL_HALF_WIDTH = 0.004
 #: A slider that moves the grabbed point less than this (metres, at the end of its range) is
 #: not solved for: it cannot help and would only cost time.
 MIN_REACH = 0.0002
+#: An expression is solved for when it moves the grabbed point at least this fraction of what
+#: the expression moving it most does.
+EXPRESSION_RELATIVE_REACH = 0.5
 #: Neighbouring vertices the free sliders move more than this (metres) are held still.
 STILL_REACH = 0.0003
 #: Parts of the mesh that can be grabbed.
@@ -91,8 +94,9 @@ def sculpt_sliders(spec: ParameterSpec, regions: RegionMap, region: str, corners
     """The parameter names a drag in ``region`` solves for, in spec order.
 
     Shape sculpt: the region's local shape sliders (and its asymmetry sliders unless the
-    symmetry lock is on). Expression sculpt: the ARKit expressions. Either way only sliders
-    that move the grabbed point (its triangle's ``corners``) by ``MIN_REACH``; without the
+    symmetry lock is on). Expression sculpt: the ARKit expressions that move the grabbed point
+    (its triangle's ``corners``) most (``EXPRESSION_RELATIVE_REACH``). Either way only sliders
+    that move it by ``MIN_REACH``; without the
     symmetry lock only central ones and those of the grabbed ``side`` (a central point may use
     both sides); with it, each chosen slider brings its mirror partner (the solver ties them).
     """
@@ -101,9 +105,15 @@ def sculpt_sliders(spec: ParameterSpec, regions: RegionMap, region: str, corners
     else:
         candidates = [p for p in spec if p.kind in SHAPE_KINDS and p.group == region
                       and not (symmetric and p.kind == "asym")]
+    reach = {p.name: float(regions.reach[p.index, corners].max()) for p in candidates}
+    floor = MIN_REACH
+    if expressions and reach:
+        # the expressions that move this point most: a readable edit of a few sliders (a
+        # smile, not a blend of twenty small ones)
+        floor = max(floor, EXPRESSION_RELATIVE_REACH * max(reach.values()))
     chosen: set[str] = set()
     for p in candidates:
-        if regions.reach[p.index, corners].max() < MIN_REACH:
+        if reach[p.name] < floor:
             continue
         param_side = side_of(p.name)
         if not symmetric and side is not None and param_side not in (None, side):

@@ -154,7 +154,10 @@ class SculptSession:
                      self.expressions else "shape", region)
             return False
         vertices = np.asarray(mesh.vertices, np.float64)
-        still = still_vertices(self.state.spec, self.regions, region, free, STILL_POINTS)
+        # an expression moves its neighbours by nature (a smile lifts the cheeks): only shape
+        # drags hold the neighbouring regions still
+        still = (np.zeros(0, np.int64) if self.expressions else
+                 still_vertices(self.state.spec, self.regions, region, free, STILL_POINTS))
         still_points = SurfacePoints.of_vertices(still, mesh.faces)
         held = _concatenate(self.pins, still_points)
         held_weights = np.concatenate([np.full(len(self.pins), PIN_WEIGHT),

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "ViT-B-32"
 #: Bump when the way directions are computed changes (invalidates the disk cache).
-DIRECTIONS_VERSION = 1
+DIRECTIONS_VERSION = 2
 CHECKPOINT_FILENAMES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
 TEMPLATES = (

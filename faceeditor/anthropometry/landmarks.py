@@ -1,0 +1,111 @@
+"""The Farkas landmarks (``resources/landmarks/farkas.json``, a landmark set of
+``faceeditor.model.landmarks``) with the regions of the landmarks that are extremes.
+
+The file's ``names``/``triangles``/``weights`` bind every landmark to the surface (as every
+landmark set does); its ``extremes`` entry gives, for a landmark such as "the most lateral point
+of the cheek", the candidate vertices and a unit direction: on each head that landmark is the
+candidate furthest along the direction (``NamedPoints.positions(..., extremes=True)``), as a
+caliper would find it. Written by ``packaging/build_farkas_landmarks.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from faceeditor.model.landmarks import LandmarkError, landmarks_path, load_landmarks
+from faceeditor.model.surface import SurfacePoints
+
+SET_NAME = "farkas"
+
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NamedPoints:
+    """Named points on the mesh: ``names[i]`` is bound by ``points[i]``; ``extremes`` maps a
+    name to ((K,) candidate vertex ids, (3,) direction) for landmarks that are extremes."""
+
+    names: tuple[str, ...]
+    points: SurfacePoints
+    extremes: dict = dataclasses.field(default_factory=dict)
+
+    def index(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"unknown landmark {name!r}; known: {', '.join(self.names)}") from None
+
+    def positions(self, vertices: Any, faces: np.ndarray, extremes: bool = True) -> Any:
+        """(N, 3) (or (B, N, 3)) positions in ``names`` order on ``vertices`` in metres ((V, 3)
+        or (B, V, 3), numpy or torch). ``extremes``: landmarks with a region are found on this
+        head (its support point); else every landmark is its bound surface point."""
+        bound = self.points.positions(vertices, faces)
+        if not extremes or not self.extremes:
+            return bound
+        columns = []
+        for i, name in enumerate(self.names):
+            if name not in self.extremes:
+                columns.append(bound[..., i, :])
+                continue
+            candidates, direction = self.extremes[name]
+            region = vertices[..., candidates, :]  # (..., K, 3)
+            along = (region * _like(direction, region)).sum(-1)  # (..., K)
+            pick = along.argmax(-1)  # first maximum: lowest vertex id on ties
+            columns.append(_take(region, pick))
+        return _stack(columns, bound)
+
+
+def _like(array: np.ndarray, like: Any) -> Any:
+    if isinstance(like, np.ndarray):
+        return array.astype(like.dtype, copy=False)
+    import torch
+
+    return torch.as_tensor(array, dtype=like.dtype, device=like.device)
+
+
+def _take(region: Any, pick: Any) -> Any:
+    """region (..., K, 3), pick (...) -> (..., 3)."""
+    if isinstance(region, np.ndarray):
+        return np.take_along_axis(region, pick[..., None, None], axis=-2)[..., 0, :]
+    index = pick[..., None, None].expand(*pick.shape, 1, 3)
+    return region.gather(-2, index)[..., 0, :]
+
+
+def _stack(columns: list, like: Any) -> Any:
+    if isinstance(like, np.ndarray):
+        return np.stack(columns, -2)
+    import torch
+
+    return torch.stack(columns, -2)
+
+
+def resource_path(relative: str) -> Path:
+    """A file under ``resources/``: the source checkout's when present, else the installed one."""
+    checkout = Path(__file__).resolve().parents[2] / "resources" / relative
+    if checkout.exists():
+        return checkout
+    return Path(str(resources.files("faceeditor.resources") / relative))
+
+
+@lru_cache(maxsize=2)
+def farkas_landmarks(path: Path | None = None) -> NamedPoints:
+    """The Farkas landmarks of the embedded head model, with their extreme regions."""
+    path = landmarks_path(SET_NAME) if path is None else Path(path)
+    bound = load_landmarks(SET_NAME, path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("extremes", {})
+        extremes = {name: (np.asarray(e["candidates"], np.int64),
+                           np.asarray(e["direction"], np.float64))
+                    for name, e in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise LandmarkError(f"cannot read the extremes of {path}: {error}") from None
+    unknown = set(extremes) - set(bound.names)
+    if unknown:
+        raise LandmarkError(f"{path}: extremes for unknown landmarks {sorted(unknown)}")
+    return NamedPoints(bound.names, bound.points, extremes)

@@ -1,0 +1,379 @@
+"""Fit the anthropometric shape prior (``resources/priors/shape_prior.npz``).
+
+Usage (from the repository root; about two minutes on two cores)::
+
+    python packaging/fit_prior.py [--out resources/priors/shape_prior.npz]
+
+For each sex and each ancestry corner of the model (african, asian, caucasian) it fits a
+Gaussian over the *shape units* (one per symmetric left/right pair of local sliders, or per
+single slider) so that heads sampled by ``faceeditor.model.prior.sample`` measure like the
+published norms of the populations mapped to that corner (``resources/anthropometry``):
+
+1. start from independent spreads ``Sigma0`` (the region spreads of ``prior.LOCAL_SPREAD`` times
+   ``BASE_SCALE``; whole-head moves stay small), mean 0;
+2. phenotypes as the sampler draws them (sex, the norm's age range, weight, muscle,
+   proportions) give each measurement a mean and a covariance ``C_phen`` with the sliders at the
+   current mean; ``J`` = d measurements / d units (central differences);
+3. mean: the smallest move in the ``Sigma0`` metric that takes the measured means to the norm
+   means (Gauss-Newton, a few steps, re-linearised);
+4. covariance ``diag(d^2) + A A^T`` (``d`` between 5 % and all of the base SDs, ``A`` one
+   column per measurement) such that ``J Sigma J^T + C_phen`` has the norm SDs and the
+   correlations the model gives by itself (phenotypes + ``Sigma0``), by Adam on that small
+   problem; directions that no norm measures keep (most of) ``Sigma0``;
+   every unit stays in its *safe range* (the values it reaches alone on the average head before
+   teeth or an eyeball come through the skin): mean within ``MEAN_SHARE`` of it, ``SAFE_SDS``
+   SDs between the mean and its end;
+5. verify by sampling the real sampler (clipping, side jitter, asymmetries, broken-geometry
+   redraws included) and correct the targets by the remaining error (the linear model misses
+   the bipolar sliders' kinks and the extremal landmarks); repeat, and keep the best round.
+
+Everything is seeded; values are rounded to 1e-9 before saving so the file does not depend on the
+machine's floating-point summation order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from faceeditor.anthropometry import measure_batch  # noqa: E402
+from faceeditor.anthropometry.norms import (  # noqa: E402
+    age_range,
+    norms_for,
+    population_ancestry,
+    populations,
+)
+from faceeditor.model import prior  # noqa: E402
+from faceeditor.model.face_model import FaceModel, load_default_model  # noqa: E402
+from faceeditor.model.shape_prior import ANCESTRIES, SEXES, ShapePrior  # noqa: E402
+
+log = logging.getLogger("fit_prior")
+
+OUT = ROOT / "resources" / "priors" / "shape_prior.npz"
+#: Independent spread of the units before fitting, relative to ``prior.LOCAL_SPREAD``.
+BASE_SCALE = 1.3
+#: Sliders that move the skin by centimetres at +-1 (a 4 cm taller forehead turns the vault into
+#: a cone): their unfitted spread is ``STRONG_SPREAD``.
+STRONG = ("forehead_scale_vert", "head_scale_vert", "forehead_nubian")
+STRONG_SPREAD = 0.12
+PHENOTYPE_DRAWS = 96
+VERIFY_DRAWS = 300
+MEAN_STEPS = 4
+ROUNDS = 4
+STEP = 0.1
+#: A unit's mean stays within this share of its safe range (``safe_limits``) ...
+MEAN_SHARE = 0.75
+#: ... and this many SDs fit between the mean and the end of the safe range.
+SAFE_SDS = 2.0
+#: Largest SD of one slider unit (their range is -1..1).
+UNIT_SD_MAX = 0.5
+COVARIANCE_STEPS = 1500
+SEED = 20260215
+
+
+def shape_units(model: FaceModel) -> list[tuple[str, ...]]:
+    """One unit per left/right pair of local sliders (left first) or per single slider."""
+    units, seen = [], set()
+    for p in model.spec.of_kind("local"):
+        if p.name in seen:
+            continue
+        names = (p.name, p.mirror) if p.mirror else (p.name,)
+        seen.update(names)
+        units.append(names)
+    return units
+
+
+class Problem:
+    """Measurements of heads as a function of the unit values, for one sex and ancestry."""
+
+    def __init__(self, model: FaceModel, units, sex: str, ancestry: str,
+                 years: tuple[float, float], seed: int):
+        self.model, self.units, self.sex, self.ancestry = model, units, sex, ancestry
+        self.years = years
+        rng = np.random.default_rng(seed)
+        fixed = {a: float(a == ancestry) for a in ANCESTRIES}
+        self.phenotypes = np.stack([
+            model.vector({**model.default_params(),
+                          **prior._sample_phenotypes(model, rng, fixed, years, sex)})
+            for _ in range(PHENOTYPE_DRAWS)]).astype(np.float64)
+        self.columns = [[model.spec.names.index(n) for n in names] for names in units]
+
+    def vectors(self, base: np.ndarray, unit_values: np.ndarray) -> np.ndarray:
+        """(B, P) parameter vectors: ``base`` rows with the units set (clipped to +-1)."""
+        out = np.array(base, np.float64, copy=True)
+        values = np.clip(unit_values, -1.0, 1.0)
+        for u, cols in enumerate(self.columns):
+            out[:, cols] = values[..., u, None] if values.ndim > 1 else values[u]
+        return out
+
+    def measure(self, vectors: np.ndarray, names: list[str]) -> np.ndarray:
+        """(B, M) measurements of the heads for ``vectors``, in batches."""
+        rows = []
+        for start in range(0, len(vectors), 128):
+            values = measure_batch(self.model.vertices(vectors[start:start + 128]
+                                                       .astype(np.float32)))
+            rows.append(np.stack([values[n] for n in names], 1).astype(np.float64))
+        return np.concatenate(rows)
+
+    def phenotype_stats(self, mean_units, names):
+        m = self.measure(self.vectors(self.phenotypes, mean_units), names)
+        return m.mean(0), np.cov(m, rowvar=False).reshape(len(names), len(names))
+
+    def jacobian(self, mean_units, names) -> np.ndarray:
+        """(M, U) d measurement / d unit at the phenotypes' average, central differences."""
+        centre = self.phenotypes.mean(0, keepdims=True)
+        size = len(self.units)
+        steps = np.repeat(mean_units[None], 2 * size, 0)
+        steps[np.arange(size), np.arange(size)] += STEP
+        steps[size + np.arange(size), np.arange(size)] -= STEP
+        m = self.measure(self.vectors(np.repeat(centre, 2 * size, 0), steps), names)
+        return (m[:size] - m[size:]).T / (2 * STEP)
+
+
+def _psd(matrix: np.ndarray, floor: float = 1e-9) -> np.ndarray:
+    values, vectors = np.linalg.eigh(0.5 * (matrix + matrix.T))
+    return (vectors * np.maximum(values, floor)) @ vectors.T
+
+
+def fit_group(problem: Problem, targets: dict, base_sd: np.ndarray, limits: np.ndarray):
+    """(mean (U,), covariance (U, U)) matching ``targets`` {name: (mean, sd)}, the means within
+    ``MEAN_SHARE`` of each unit's safe range and its SD within the rest of it."""
+    names = list(targets)
+    size = len(base_sd)
+    sigma0 = np.diag(base_sd ** 2)
+    mean = np.zeros(size)
+    goal_mean = np.array([targets[n][0] for n in names])
+    goal_sd = np.array([targets[n][1] for n in names])
+    sigma = sigma0
+    best = None
+    for round_ in range(ROUNDS):
+        for _ in range(MEAN_STEPS):
+            got, c_phen = problem.phenotype_stats(mean, names)
+            jac = problem.jacobian(mean, names)
+            k = jac @ sigma0 @ jac.T
+            gain = sigma0 @ jac.T @ np.linalg.inv(k + 1e-3 * np.diag(goal_sd ** 2))
+            mean = np.clip(mean + gain @ (goal_mean - got), MEAN_SHARE * limits[:, 0],
+                           MEAN_SHARE * limits[:, 1])
+        mean = unbroken_mean(problem, mean)
+        room = np.minimum(mean - limits[:, 0], limits[:, 1] - mean) / SAFE_SDS
+        slopes, rest = jac, c_phen
+        sigma = fit_covariance(slopes, rest, sigma0, goal_sd, np.clip(room, 0.05, UNIT_SD_MAX))
+        predicted = np.sqrt(np.diag(slopes @ sigma @ slopes.T + rest))
+        log.info("  predicted SD / goal: %s", _worst(names, np.log(predicted / goal_sd), "x%.2f",
+                                                      np.exp))
+        achieved_mean, achieved_sd = verify(problem, mean, sigma, names)
+        goal = np.array([targets[n] for n in names])
+        mean_error, sd_ratio = achieved_mean / goal[:, 0] - 1, achieved_sd / goal[:, 1]
+        # the rounds do not converge monotonically: keep the best (fewest rows out of bounds,
+        # then the smallest total excess)
+        excess = (np.maximum(np.abs(mean_error) - 0.03, 0) / 0.03
+                  + np.maximum(np.abs(np.log(sd_ratio)) - np.log(1.25), 0) / np.log(1.25))
+        score = ((excess > 0).sum(), excess.sum())
+        if best is None or score < best[0]:
+            best = (score, mean.copy(), sigma.copy())
+        log.info("  %s/%s round %d: means %s; SD ratios %s", problem.sex, problem.ancestry,
+                 round_ + 1, _worst(names, 100 * mean_error, "%+.1f%%"),
+                 _worst(names, np.log(sd_ratio), "x%.2f", np.exp))
+        if round_ < ROUNDS - 1:
+            goal_mean = goal_mean - 0.8 * (achieved_mean - goal[:, 0])
+            goal_sd = np.clip(goal_sd * (goal[:, 1] / achieved_sd) ** 0.8,
+                              0.4 * goal[:, 1], 2.0 * goal[:, 1])
+    log.info("  %s/%s: keeping the round with %d rows out of bounds", problem.sex,
+             problem.ancestry, best[0][0])
+    return best[1], best[2]
+
+
+def _worst(names, values, fmt, show=lambda x: x) -> str:
+    order = np.argsort(-np.abs(values))[:3]
+    return ", ".join(f"{names[i]} {fmt % show(values[i])}" for i in order)
+
+
+def fit_covariance(jac: np.ndarray, c_phen: np.ndarray, sigma0: np.ndarray,
+                   goal_sd: np.ndarray, sd_max: np.ndarray) -> np.ndarray:
+    """(U, U) slider covariance ``diag(d^2) + A A^T`` whose measurements (``J Sigma J^T +
+    C_phen``) have the goal SDs, keep the correlations the model gives by itself, and whose
+    sliders stay within their safe range (SD at most ``sd_max`` per unit). Adam on a small
+    problem, seeded and single-threaded."""
+    import torch
+
+    torch.manual_seed(0)
+    with _single_thread(torch):
+        j = torch.tensor(jac)
+        phen = torch.tensor(c_phen)
+        base = torch.tensor(np.minimum(np.sqrt(np.diag(sigma0)), sd_max))
+        cap = torch.tensor(sd_max) ** 2
+        natural = jac @ sigma0 @ jac.T + c_phen
+        scale = np.sqrt(np.diag(natural))
+        corr_goal = torch.tensor(natural / np.outer(scale, scale))
+        goal = torch.tensor(goal_sd)
+        size, count = jac.shape[1], jac.shape[0]
+        # not zero: A A^T has no gradient at A = 0
+        factor = (0.01 * torch.randn(size, count, dtype=torch.float64)).requires_grad_(True)
+        shrink = torch.zeros(size, dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.Adam([factor, shrink], lr=0.03)
+        upper = torch.triu(torch.ones(count, count, dtype=torch.bool), 1)
+        for _ in range(COVARIANCE_STEPS):
+            optimizer.zero_grad()
+            diag = base * (0.05 + 0.95 * torch.sigmoid(shrink + 3.0))  # 0.05..1 of the base SD
+            sigma = torch.diag(diag ** 2) + factor @ factor.T
+            cov = j @ sigma @ j.T + phen
+            sd = cov.diagonal().clamp_min(1e-9).sqrt()
+            corr = cov / torch.outer(sd, sd)
+            over = (sigma.diagonal() - cap).clamp_min(0.0) / cap
+            loss = (100.0 * (sd / goal).log().pow(2).sum()
+                    + (corr - corr_goal)[upper].pow(2).sum()
+                    + 100.0 * over.pow(2).sum() + 1e-3 * factor.pow(2).sum())
+            loss.backward()
+            optimizer.step()
+        return sigma.detach().numpy()
+
+
+class _single_thread:
+    def __init__(self, torch):
+        self.torch = torch
+
+    def __enter__(self):
+        self.threads = self.torch.get_num_threads()
+        self.torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        self.torch.set_num_threads(self.threads)
+
+
+def verify(problem: Problem, mean: np.ndarray, sigma: np.ndarray, names):
+    """(means, SDs) of the measurements of heads drawn by the real sampler with this group."""
+    trial = single_group_prior(problem, mean, sigma)
+    fixed = {a: float(a == problem.ancestry) for a in ANCESTRIES}
+    vectors = np.stack([
+        problem.model.vector(prior.sample(problem.model, SEED + i, fixed=fixed,
+                                          years=problem.years, sex=problem.sex,
+                                          shape_prior=trial))
+        for i in range(VERIFY_DRAWS)]).astype(np.float64)
+    m = problem.measure(vectors, names)
+    return m.mean(0), m.std(0, ddof=1)
+
+
+def single_group_prior(problem: Problem, mean, sigma) -> ShapePrior:
+    keys = [(s, a) for s in SEXES for a in ANCESTRIES]
+    factor = np.linalg.cholesky(sigma + 1e-10 * np.eye(len(mean)))
+    return ShapePrior(tuple(problem.units), {k: mean for k in keys},
+                      {k: factor for k in keys}, {})
+
+
+def safe_limits(model: FaceModel, units, base: dict) -> np.ndarray:
+    """(U, 2) the most negative and most positive value each unit reaches alone on the head
+    ``base`` before the geometry breaks (``faceeditor.model.breakage``, relative to ``base``
+    itself), in steps of 0.2. Used with the average head: the phenotype corners' own eye
+    corners make the scan there erratic."""
+    from faceeditor.model.breakage import is_broken, penetration
+
+    baseline = penetration(model.evaluate(base), model)
+    limits = np.ones((len(units), 2)) * [-1.0, 1.0]
+    for u, names in enumerate(units):
+        for side, sign in enumerate((-1.0, 1.0)):
+            for value in (0.2, 0.4, 0.6, 0.8, 1.0):
+                params = dict(base)
+                params.update({name: sign * value for name in names})
+                if is_broken(model, params, baseline):
+                    limits[u, side] = sign * (value - 0.2)
+                    break
+    return limits
+
+
+def unbroken_mean(problem: Problem, mean: np.ndarray) -> np.ndarray:
+    """``mean`` scaled toward 0 until the group's average head with it is not broken."""
+    from faceeditor.model.breakage import is_broken, penetration
+
+    base = problem.model.spec.to_dict(problem.phenotypes.mean(0))
+    baseline = penetration(problem.model.evaluate(base), problem.model)
+    for scale in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0):
+        params = dict(base)
+        params.update({n: scale * mean[u] for u, names in enumerate(problem.units) for n in names})
+        if not is_broken(problem.model, params, baseline):
+            if scale < 1.0:
+                log.info("  %s/%s: mean scaled by %.1f to keep the geometry whole",
+                         problem.sex, problem.ancestry, scale)
+            return scale * mean
+    return mean * 0.0
+
+
+def base_spreads(model: FaceModel, units) -> np.ndarray:
+    """(U,) SD of each unit before fitting: the prior's region spread times ``BASE_SCALE``;
+    whole-head moves and the ``STRONG`` sliders (centimetres per unit) stay small."""
+    out = []
+    for names in units:
+        spread = prior.prior_spread(model.spec[names[0]])
+        if names[0] in STRONG:
+            out.append(STRONG_SPREAD)
+        elif spread == prior.WHOLE_HEAD_SPREAD:
+            out.append(spread)
+        else:
+            out.append(spread * BASE_SCALE)
+    return np.array(out)
+
+
+def group_targets(sex: str, ancestry: str) -> tuple[dict, tuple[float, float] | None, list]:
+    """{measurement: (mean, sd)} from every population of this ancestry, its age range, and
+    the populations used."""
+    targets, years, used = {}, None, []
+    for population in populations():
+        if population_ancestry()[population] != ancestry:
+            continue
+        used.append(population)
+        years = years or age_range(population)
+        for name, norm in norms_for(population, sex).items():
+            targets.setdefault(name, (norm.mean, norm.sd))
+    return targets, years, used
+
+
+def fit(model: FaceModel, only: str | None = None) -> ShapePrior:
+    units = shape_units(model)
+    base_sd = base_spreads(model, units)
+    limits = safe_limits(model, units, model.default_params())
+    log.info("safe ranges narrower than -1..1 on the average head: %s", ", ".join(
+        f"{u[0]} {lo:+.1f}..{hi:+.1f}" for u, (lo, hi) in zip(units, limits) if hi - lo < 2))
+    means, factors, report = {}, {}, {}
+    for k, (sex, ancestry) in enumerate((s, a) for s in SEXES for a in ANCESTRIES):
+        targets, years, used = group_targets(sex, ancestry)
+        if not targets or (only and only != f"{sex}/{ancestry}"):
+            log.info("%s/%s: no norms; independent spreads", sex, ancestry)
+            means[(sex, ancestry)] = np.zeros(len(units))
+            room = np.minimum(-limits[:, 0], limits[:, 1]) / SAFE_SDS
+            factors[(sex, ancestry)] = np.diag(np.minimum(base_sd, np.clip(room, 0.05, None)))
+            continue
+        start = time.time()
+        problem = Problem(model, units, sex, ancestry, years, SEED + 1000 * k)
+        mean, sigma = fit_group(problem, targets, base_sd, limits)
+        means[(sex, ancestry)] = np.round(mean, 9)
+        factors[(sex, ancestry)] = np.round(np.linalg.cholesky(sigma + 1e-10 * np.eye(len(mean))),
+                                            9)
+        report[f"{sex}/{ancestry}"] = {"populations": used, "measurements": sorted(targets)}
+        log.info("%s/%s fitted to %s (%d measurements) in %.0f s", sex, ancestry,
+                 ", ".join(used), len(targets), time.time() - start)
+    metadata = {"fitted": report, "base_scale": BASE_SCALE, "seed": SEED,
+                "model": model.model_id, "asset_version": model.version}
+    return ShapePrior(tuple(units), means, factors, metadata)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fit the anthropometric shape prior.")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--only", help="fit one group, e.g. male/african (for experiments)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    fitted = fit(load_default_model(), args.only)
+    fitted.save(args.out)
+    log.info("wrote %s", args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
