@@ -99,7 +99,7 @@ def strand_colours(settings: HairSettings, count: int, rng: np.random.Generator,
                    darker: float = 0.0, grey_scale: float = 1.0) -> np.ndarray:
     """(count, 3) linear RGB colour per card: the hair colour with a little per-card
     variation, greyed by about ``hair_grey``; ``darker`` (-1..1) shifts the melanin."""
-    melanin = np.clip(settings["hair_melanin"] + 0.25 * darker + rng.normal(0, 0.04, count), 0, 1)
+    melanin = np.clip(settings["hair_melanin"] + 0.25 * darker + rng.normal(0, 0.025, count), 0, 1)
     redness = np.clip(settings["hair_redness"] + rng.normal(0, 0.03, count), 0, 1)
     colours = np.stack([hair_colour(m, r) for m, r in zip(melanin, redness)]) if count else \
         np.zeros((0, 3))

@@ -44,6 +44,10 @@ void main() {
         alpha = texture(u_strands, v_uv).r;
         // thin strands fade with distance in the mipmaps: keep them whole while drawn
         alpha = clamp(alpha * 1.35, 0.0, 1.0);
+        // thin the tips (mipmaps average strand ends into a square card end), each card
+        // from its own height so card ends do not line up
+        float jitter = fract(v_colour.a * 37.17 + v_uv.x * 3.1);
+        alpha *= 1.0 - 0.75 * smoothstep(0.45 + 0.35 * jitter, 1.0, v_uv.y);
         if (u_mode == 0 && alpha < u_cutoff) discard;
         if (u_mode == 1 && (alpha >= u_cutoff || alpha < 0.03)) discard;
         // roots sit in the shadow of the hair above them
@@ -64,7 +68,7 @@ void main() {
         light += u_light_colour[i] * mix(0.25, 1.0, diffuse) * 0.75;
         vec3 h = normalize(l + to_eye);
         vec3 t1 = normalize(t + 0.08 * cross(t, to_eye));
-        spec += u_light_colour[i] * (0.10 * strand_specular(t1, h, 80.0)
+        spec += u_light_colour[i] * (0.06 * strand_specular(t1, h, 80.0)
                                      + 0.18 * albedo * strand_specular(t, h, 18.0));
     }
     vec3 colour = occlusion * (albedo * light + spec);
