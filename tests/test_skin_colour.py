@@ -76,16 +76,18 @@ def test_sampled_faces_have_measured_cheek_colours():
         check_envelope(cheek_lab(albedo(params, SIZE)), f"seed {seed}")
 
 
-def test_render_keeps_the_cheek_hue(gl_context):
-    """Lit by the studio, a cheek keeps the albedo's hue (tone curve and lights stay neutral)."""
+@pytest.mark.parametrize("melanin", [0.25, 0.5, 0.7])
+def test_render_keeps_the_cheek_hue(gl_context, melanin):
+    """Lit by the studio, a cheek keeps the albedo's hue and chroma (the tone curve, lights and
+    skin scattering do not turn medium skin orange)."""
     from faceeditor.model import load_default_model
     from faceeditor.render import OffscreenRenderer
 
     model = load_default_model()
-    params = dict(model.default_params(), **PLAIN)
+    params = dict(model.default_params(), **PLAIN, skin_melanin=melanin)
     texture = albedo(params, 512)
     mesh = model.evaluate(params)
-    with OffscreenRenderer(256, 256, ctx=gl_context, quality="draft") as renderer:
+    with OffscreenRenderer(256, 256, ctx=gl_context, quality="normal") as renderer:
         renderer.set_albedo_map(texture)
         image = renderer.render(mesh, "front", background=(0, 0, 0))
     # the head's left cheek (image right of the nose, below the eyes), lit by fill and key
@@ -94,4 +96,5 @@ def test_render_keeps_the_cheek_hue(gl_context):
     reference = cheek_lab(texture)
     hue = np.degrees(np.arctan2(lab[2], lab[1]))
     hue_albedo = np.degrees(np.arctan2(reference[2], reference[1]))
-    assert abs(hue - hue_albedo) < 10, (lab, reference)
+    assert abs(hue - hue_albedo) < 6, (lab, reference)
+    assert np.hypot(lab[1], lab[2]) < np.hypot(reference[1], reference[2]) + 4, (lab, reference)

@@ -13,8 +13,10 @@ Mouse: left drag orbits, middle drag (or Shift + left) pans, the wheel / pinch z
 
 Frames drawn while something changes are not antialiased, and when they take longer than
 ``FRAME_BUDGET_MS`` (a software rasteriser) they are drawn at 3/4 or 1/2 size and stretched.
-Once the picture has been still for ``REFINE_DELAY_MS`` it is drawn again at full size into a
-multisampled offscreen target and blitted (resolved) into the widget's framebuffer.
+Once the picture has been still for ``REFINE_DELAY_MS`` it is drawn again at full size at the
+still quality (``STILL_QUALITY``: smooth surface, shadows, occlusion, detail maps) and
+antialiased: by FXAA for ``normal`` (a software rasteriser shades every sample, so
+multisampling would triple the frame), into a multisampled target for a multisampled level.
 """
 
 from __future__ import annotations
@@ -287,6 +289,14 @@ class Viewport(QOpenGLWindow):
         self._interactive_frame = not self._still
         self.renderer.quality = INTERACTIVE_QUALITY if self._interactive_frame else STILL_QUALITY
         self._update_hair(mesh)
+        if not self._interactive_frame and not self.renderer.quality.multisample:
+            # the still frame single-sampled, its edges smoothed by FXAA on the way to the window
+            if self._scaled is None:
+                self._scaled = ScaledTarget(self.ctx)
+            self.renderer.draw_into(self._scaled.target(width, height), mesh, camera, background)
+            self._scaled.stretch_onto(framebuffer, antialias=True)
+            framebuffer.use()
+            return
         if not self._interactive_frame:
             target = self._msaa_target(width, height)
             self.renderer.draw_into(target.draw, mesh, camera, background)

@@ -13,7 +13,8 @@ import numpy as np
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
 from faceeditor.render.camera import Camera
 from faceeditor.render.errors import ContextUnavailableError, RenderError
-from faceeditor.render.framebuffer import OffscreenTarget
+from faceeditor.render.framebuffer import OffscreenTarget, ensure_valid_binding
+from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.llvm_guard import load_triton_first
 from faceeditor.render.geometry import MeshGeometry, to_numpy
 from faceeditor.render.program import load_program, set_uniform, write_matrix
@@ -35,7 +36,7 @@ PROGRAM_NAME = "face"
 DEFAULT_BACKGROUND = (48, 48, 52)
 WIREFRAME_OVERLAY = (0.02, 0.02, 0.02, 0.55)  # linear rgb mixed over the surface, alpha
 _GL_VERSION = 330
-SHADOW_SOFTNESS_M = 0.0035      # PCF radius on the surface (penumbra of a softbox key light)
+SHADOW_SOFTNESS_M = 0.0025      # PCF radius on the surface (penumbra of a softbox key light)
 SHADOW_BIAS_M = 0.0012
 SHADOW_NORMAL_OFFSET_M = 0.0015
 
@@ -101,6 +102,7 @@ class OffscreenRenderer:
         self._baker: OcclusionBaker | None = None
         self._shadow: ShadowMap | None = None
         self._supersampled: OffscreenTarget | None = None
+        self._post: ScaledTarget | None = None  # single-sampled drawing + FXAA
         defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
                    "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3}
         try:
@@ -154,6 +156,8 @@ class OffscreenRenderer:
         camera = view if isinstance(view, Camera) else self.camera_for(mesh, view)
         factor = self._quality.supersample
         with self._current():
+            if not self._quality.multisample and self.target.samples:
+                return self._render_fxaa(mesh, camera, background)
             target = self.target if factor == 1 else self._supersampled_target(factor)
             with target.drawing(background):
                 self._draw(mesh, camera, self.aspect)
@@ -164,6 +168,26 @@ class OffscreenRenderer:
             image = ((blocks.sum(axis=(1, 3)) + factor * factor // 2) // (factor * factor))
             image = image.astype(np.uint8)
         return image
+
+    def _render_fxaa(self, mesh: FaceMesh, camera: Camera,
+                     background: tuple[int, int, int]) -> np.ndarray:
+        """Draw single-sampled into a texture, then FXAA it into the resolved target."""
+        if self._post is None:
+            self._post = ScaledTarget(self.ctx)
+        ensure_valid_binding(self.ctx)
+        previous = getattr(self.ctx, "fbo", None)
+        drawn = self._post.target(self.width, self.height)
+        drawn.use()
+        r, g, b = (channel / 255.0 for channel in background)
+        drawn.clear(r, g, b, 1.0, depth=1.0)
+        try:
+            self._draw(mesh, camera, self.aspect)
+            self._post.stretch_onto(self.target.resolved, antialias=True)
+            data = self.target.resolved.read(components=3, alignment=1)
+        finally:
+            if previous is not None and not isinstance(previous.mglo, moderngl.InvalidObject):
+                previous.use()
+        return np.frombuffer(data, np.uint8).reshape(self.height, self.width, 3)[::-1].copy()
 
     def _supersampled_target(self, factor: int) -> OffscreenTarget:
         size = (self.width * factor, self.height * factor)
@@ -375,7 +399,8 @@ class OffscreenRenderer:
             self.passes = []
             self._release_geometry()
             self._drop_albedo_map()
-            for item in (self._shadow, self._baker, self._supersampled, self.textures):
+            for item in (self._shadow, self._baker, self._supersampled, self._post,
+                         self.textures):
                 if item is not None:
                     item.release()
             self.program.release()

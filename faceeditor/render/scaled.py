@@ -11,9 +11,10 @@ from __future__ import annotations
 import moderngl
 
 from faceeditor.render.framebuffer import ensure_valid_binding
-from faceeditor.render.program import load_program, set_uniform
+from faceeditor.render.program import load_program, read_shader_source, set_uniform
 
 PROGRAM_NAME = "stretch"
+ANTIALIAS_PROGRAM = "fxaa"  # same vertex shader, FXAA fragment shader
 
 
 class ScaledTarget:
@@ -24,6 +25,8 @@ class ScaledTarget:
         self.program = load_program(ctx, PROGRAM_NAME)
         set_uniform(self.program, "u_image", 0)
         self.vao = ctx.vertex_array(self.program, [])
+        self._fxaa: moderngl.Program | None = None
+        self._fxaa_vao: moderngl.VertexArray | None = None
         self.size: tuple[int, int] | None = None
         self.framebuffer: moderngl.Framebuffer | None = None
         self._colour: moderngl.Texture | None = None
@@ -44,14 +47,24 @@ class ScaledTarget:
         assert self.framebuffer is not None
         return self.framebuffer
 
-    def stretch_onto(self, output: moderngl.Framebuffer) -> None:
-        """Cover ``output`` with the drawn image (no depth test, bilinear filtering)."""
+    def stretch_onto(self, output: moderngl.Framebuffer, antialias: bool = False) -> None:
+        """Cover ``output`` with the drawn image (no depth test, bilinear filtering); with
+        ``antialias`` (drawn at the output's size) smooth its edges with FXAA on the way."""
         if self._colour is None:
             raise RuntimeError("nothing drawn yet: call target() and draw first")
         output.use()
         self.ctx.disable(moderngl.DEPTH_TEST)
         self._colour.use(location=0)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        vao = self.vao
+        if antialias:
+            if self._fxaa is None:
+                vertex = read_shader_source(f"{PROGRAM_NAME}.vert.glsl")
+                fragment = read_shader_source(f"{ANTIALIAS_PROGRAM}.frag.glsl")
+                self._fxaa = self.ctx.program(vertex_shader=vertex, fragment_shader=fragment)
+                set_uniform(self._fxaa, "u_image", 0)
+                self._fxaa_vao = self.ctx.vertex_array(self._fxaa, [])
+            vao = self._fxaa_vao
+        vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _release_target(self) -> None:
         bound = getattr(self.ctx, "fbo", None)
@@ -65,5 +78,6 @@ class ScaledTarget:
 
     def release(self) -> None:
         self._release_target()
-        self.vao.release()
-        self.program.release()
+        for item in (self._fxaa_vao, self._fxaa, self.vao, self.program):
+            if item is not None:
+                item.release()

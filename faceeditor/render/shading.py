@@ -77,7 +77,7 @@ class StudioLighting:
     rim: Light = Light((0.6, 0.5, -0.7), (0.55, 0.56, 0.60))
     sky: Vec3 = (0.07, 0.08, 0.10)
     ground: Vec3 = (0.04, 0.03, 0.025)
-    exposure: float = 1.0
+    exposure: float = 1.15
 
     @property
     def lights(self) -> tuple[Light, Light, Light]:
@@ -130,7 +130,7 @@ LIGHTING_PRESETS: dict[str, StudioLighting] = {
         key=Light((0.0, 0.0, 1.0), (0.0, 0.0, 0.0)),
         fill=Light((0.0, 1.0, 0.0), (0.0, 0.0, 0.0)),
         rim=Light((1.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
-        sky=(1.0, 1.0, 1.0), ground=(1.0, 1.0, 1.0)),
+        sky=(1.0, 1.0, 1.0), ground=(1.0, 1.0, 1.0), exposure=1.0),
 }
 
 #: What the fragment shader outputs: the lit surface, its colour only, its view-space normals,

@@ -77,6 +77,7 @@ class ShadowMap:
         self.depth_range = 2.0 * radius
         self.framebuffer.use()
         self.framebuffer.clear(depth=1.0)
+        self.ctx.enable_only(moderngl.DEPTH_TEST)
         write_matrix(self.program, "u_matrix", self.matrix)
         vao.render(moderngl.TRIANGLES)
 
@@ -127,6 +128,7 @@ class OcclusionBaker:
         try:
             self.framebuffer.use()
             self.framebuffer.clear(depth=1.0)
+            self.ctx.enable_only(moderngl.DEPTH_TEST)  # whatever the last pass left
             res = self.resolution
             for k, matrix in enumerate(matrices):
                 self.ctx.viewport = ((k % self.columns) * res, (k // self.columns) * res, res, res)

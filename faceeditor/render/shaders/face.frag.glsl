@@ -61,14 +61,15 @@ const vec2 POISSON[16] = vec2[](
     vec2(-0.24188840, 0.99706507), vec2(-0.81409955, 0.91437590),
     vec2(0.19984126, 0.78641367), vec2(0.14383161, -0.14100790));
 
-const float CATCHLIGHT_COS_OUTER = 0.9703;  // softbox seen from the head: 14 degrees radius
-const float CATCHLIGHT_COS_INNER = 0.9816;
+const float CATCHLIGHT_COS_OUTER = 0.9511;  // softbox seen from the head: 18 degrees radius
+const float CATCHLIGHT_COS_INNER = 0.9703;
+const float SOFTBOX_DROP = 0.3;
 const float SOFTBOX_SOLID_ANGLE = 0.05;       // radiance of a 7 degree softbox (soft 14 degree edge)
 const float IRIS_DEPTH_M = 0.0025;          // anterior chamber: iris behind the cornea
 const float CORNEA_IOR = 1.376;
 const float IRIS_ANGLE = 0.38;              // radians from the axis to the limbus on the ball
-const float CORNEA_BULGE = 3.2;             // eyeball / cornea radius, and the model ball is big
-const float DETAIL_NORMAL_SCALE = 0.35;     // the export normal map is made for close-ups
+const float CORNEA_BULGE = 4.0;             // eyeball / cornea radius, and the model ball is big
+const float DETAIL_NORMAL_SCALE = 0.22;     // the export normal map is made for close-ups
 
 vec3 srgb_to_linear(vec3 c) {
     return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
@@ -215,14 +216,17 @@ void main() {
             // toward the terminator the surface's own cosine (and the scattering LUT) darkens it;
             // the shadow map, which sees the faceted silhouette, would add a jagged line there
             float s = mix(1.0, key_shadow(ngl), smoothstep(0.02, 0.3, ngl));
-            visible = mix(vec3(s), pow(vec3(s), vec3(0.55, 0.95, 1.1)), sss);
+            visible = mix(vec3(s), pow(vec3(s), vec3(0.75, 1.0, 1.06)), sss);
             if (u_shadow_taps > 0 && sss > 0.0) {
                 float stored = texture(u_shadow_depth, v_shadow.xy).r;
                 float thickness = max(v_shadow.z - stored, 0.0) * u_shadow_depth_range + 0.0015;
-                vec3 through = exp(-thickness / vec3(0.0045, 0.0017, 0.0010));
+                vec3 through = exp(-thickness / vec3(0.006, 0.0022, 0.0012));
                 // only where the surface faces well away from the light: grazing the silhouette the
                 // map reads no depth at all, which is not thin flesh
-                transmitted += c * through * (smoothstep(0.15, 0.6, -ngl) * 0.6 * sss);
+                // and only on thin, curved parts (ears, nostril wings): the map cannot tell flesh from
+                // the air between the nose and the cheek behind it
+                transmitted += c * through * (smoothstep(0.0, 0.5, -ngl)
+                                              * smoothstep(0.06, 0.25, curvature) * 1.5 * sss);
             }
         }
         float nl = dot(n, l);
@@ -245,7 +249,10 @@ void main() {
         }
         if (i == 0 && glossy > 0.0) {  // the key light's softbox mirrored: the catchlight
             // (a softbox is large: brows and lids that shadow a point light rarely hide it)
-            float box = smoothstep(CATCHLIGHT_COS_OUTER, CATCHLIGHT_COS_INNER, dot(r, l));
+            // (its centre sits lower than the direction of its light: a portrait softbox is
+            // tall and its lower half faces the eyes)
+            vec3 softbox = normalize(l - vec3(0.0, SOFTBOX_DROP, 0.0));
+            float box = smoothstep(CATCHLIGHT_COS_OUTER, CATCHLIGHT_COS_INNER, dot(r, softbox));
             specular += c * (box * glossy * fresnel_v * PI / SOFTBOX_SOLID_ANGLE);
         }
     }
