@@ -268,3 +268,16 @@ def test_normal_quality_antialiases_edges_and_keeps_the_background_exact(gl_cont
     edge = covered(smooth, (12, 34, 56)) ^ covered(jagged, (12, 34, 56)) | (
         np.abs(smooth.astype(int) - jagged).sum(axis=2) > 0)
     assert edge.sum() > 20
+
+
+def test_surface_values_do_not_depend_on_the_head_drawn_before(head):
+    """The wet lid line is found per shape: head A gives the same values after head B."""
+    model, params, _ = head
+    other = dict(params, age=1.0, l_eye_height2=1.0, r_eye_height2=1.0, l_eye_bag=1.0,
+                 r_eye_bag=1.0, l_eye_scale=1.0, r_eye_scale=1.0)
+    a_fresh = SurfaceCache().get(model.evaluate(params), 0, occlusion=False).surface
+    cache = SurfaceCache()
+    b = cache.get(model.evaluate(other), 0, occlusion=False).surface
+    a_after_b = cache.get(model.evaluate(params), 0, occlusion=False).surface
+    np.testing.assert_array_equal(a_after_b, a_fresh)
+    assert not np.array_equal(b[:, 2], a_fresh[:, 2])  # the other head's lids differ

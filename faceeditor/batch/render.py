@@ -215,13 +215,6 @@ class ItemRenderer:
         camera = scene_camera(scene, points)
         layers = batch_hair.pose_layers(hair or [], rotation, pivot)
         renderer = self.renderer
-        # Items must not depend on the ones drawn before (same seed, same bytes, whichever
-        # worker): the renderer's surface cache keeps shape-dependent values of the first head
-        # with its topology (render/smooth.py: the lower lids' wet line), so start it afresh.
-        # TODO(lead): drop this when smooth.SurfaceCache recomputes them per shape.
-        from faceeditor.render.smooth import SurfaceCache
-
-        renderer._surfaces = SurfaceCache(occlusion=renderer._bake_occlusion)
         renderer.set_lighting(scene_lighting(scene))
         renderer.set_albedo_map(None if textures is None else textures.albedo)
         renderer.set_detail_maps(*((None, None) if textures is None else

@@ -2,8 +2,8 @@
 inputs (ambient occlusion, curvature, wet lid margin), cached per topology and per shape.
 
 Per topology (once): the Loop stencils (``model.subdivide.LoopSubdivision``), the edges for
-curvature and the lower-lid margin mask.  Per shape (once per evaluated mesh): occlusion and
-curvature are computed on the base mesh (5k vertices) and carried through the same stencils as
+curvature and the eyeballs' vertices.  Per shape (once per evaluated mesh): occlusion,
+curvature and the lower-lid margin are computed on the base mesh (5k vertices) and carried through the same stencils as
 the positions, so one bake serves every level.  A new mesh object with the same topology reuses
 everything but the per-shape work; the mesh drawn last is remembered by identity.
 
@@ -38,7 +38,7 @@ DEFAULT_EYES = np.array([[[0.0, 0.0, -1e3], [0.0, 0.0, 1.0]]] * 2, np.float32)
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Topology:
-    """What depends only on faces/uvs: stencils per level, edges, the wet-line mask."""
+    """What depends only on faces/uvs: stencils per level, edges, the eyeballs' vertices."""
 
     steps: tuple[LoopSubdivision, ...]
     faces: tuple[np.ndarray, ...]        # faces of level 0, 1, ...
@@ -46,7 +46,6 @@ class _Topology:
     uvs: tuple[np.ndarray, ...]
     face_parts: tuple[np.ndarray, ...]
     edges: np.ndarray                    # (E, 2) of the base mesh
-    wet: np.ndarray                      # (V,) wet lower-lid margin of the base mesh
     eye_sides: tuple[np.ndarray, ...]    # vertex indices of each eyeball
     iris_weights: tuple[np.ndarray, ...]  # weight of each eyeball vertex in its iris centroid
     key: tuple[int, ...]
@@ -92,7 +91,11 @@ class SurfaceCache:
             surface = np.empty((len(vertices), 3), np.float32)
             surface[:, 0] = 1.0
             surface[:, 1] = vertex_curvature(vertices, normals, topology.edges)
-            surface[:, 2] = topology.wet
+            # the wet line depends on the shape (which lid vertices lie on the eyeball), so it
+            # is found per shape: a head must render the same whatever was drawn before it
+            surface[:, 2] = _wet_line(mesh, vertices, topology.edges,
+                                      {"eye_sides": topology.eye_sides,
+                                       "iris_weights": topology.iris_weights})
             self._base_surface, self._baked_occlusion = surface, False
             self._eyes = eye_frames(vertices, topology.eye_sides, topology.iris_weights)
         topology = self._topology_of(mesh, level)
@@ -121,7 +124,6 @@ class SurfaceCache:
             current = _Topology(steps=(), faces=(faces,), face_uvs=(np.asarray(mesh.face_uvs),),
                                 uvs=(np.asarray(mesh.uvs, np.float32),),
                                 face_parts=(np.asarray(mesh.face_parts),), edges=edges,
-                                wet=_wet_line(mesh, to_numpy(mesh.vertices), edges, eyes),
                                 **eyes, key=key)
             self._base_mesh = None
         while len(current.steps) < level:
