@@ -164,3 +164,25 @@ def test_render_and_export_use_the_projects_photo_texture(model, tmp_path):
     result = run("export", "--project", tmp_path / "g.face", "-o", tmp_path / "g.glb",
                  "--texture-size", "1024", "--no-morphs")
     assert result.returncode == 0, result.stderr
+
+
+def test_fit_without_the_detector_runtime_is_one_line(tmp_path, astronaut, monkeypatch, capsys):
+    """A broken install (ai-edge-litert missing) is reported in one line, no traceback."""
+    from faceeditor import cli
+    from faceeditor.detect import blazeface, runtime
+
+    def missing(name):
+        raise runtime.DetectorUnavailable(
+            "photo input needs the 'ai-edge-litert' package (pip install ai-edge-litert)")
+
+    monkeypatch.setattr(blazeface, "load_model", missing)
+    photo = tmp_path / "photo.png"
+    from PIL import Image
+
+    Image.fromarray(astronaut).save(photo)
+    assert cli.main(["fit", str(photo), "-o", str(tmp_path / "x.face")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "faceeditor: error: photo input needs the 'ai-edge-litert' package "
+        "(pip install ai-edge-litert)"]
+    assert not (tmp_path / "x.face").exists()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from faceeditor.model.asset import AssetError
+
 log = logging.getLogger(__name__)
 
 SHORT_RANGE = "face_detection_short_range.tflite"
@@ -26,8 +28,9 @@ FULL_RANGE = "face_detection_full_range_sparse.tflite"
 FACE_MESH = "face_landmark.tflite"
 
 
-class DetectorUnavailable(RuntimeError):
-    """The runtime or a model file is missing (a broken install, not a user mistake)."""
+class DetectorUnavailable(AssetError):
+    """The runtime or a model file is missing (a broken install, not a user mistake): the CLI
+    reports it in one line like any other missing part of the installation."""
 
 
 def resource_path(name: str) -> Path:
