@@ -320,7 +320,8 @@ def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, tmp_path)
             labels.append(f"{seed} {settings.style}")
             changed = np.abs(image.astype(int) - bare).sum(-1) > 30
             crown, brows = changed[2:16, 22:50], changed[26:34, 18:54]
-            least = {"bald": 0.0, "receding": 0.05}.get(settings.style, 0.3)
+            # a buzz cut colours the scalp without changing its outline: less changes
+            least = {"bald": 0.0, "receding": 0.05, "buzz": 0.1}.get(settings.style, 0.3)
             assert crown.mean() >= least, (seed, settings.style)
             assert brows.any(), seed
     save_png(tmp_path / "hair_seeds.png", contact_sheet(images, 5, labels))
