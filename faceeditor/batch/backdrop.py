@@ -7,14 +7,11 @@ left empty, so antialiased edges and the soft fringe of hair blend with the real
 
 from __future__ import annotations
 
-from importlib import resources
-
 import moderngl
 import numpy as np
 
 from faceeditor.render.camera import Camera
-from faceeditor.render.errors import ShaderError
-from faceeditor.render.program import set_uniform
+from faceeditor.render.program import load_program, set_uniform
 
 
 class BackdropPass:
@@ -32,13 +29,7 @@ class BackdropPass:
         if self.image is None:
             return
         if self._program is None:
-            folder = resources.files(__package__).joinpath("shaders")
-            try:
-                self._program = ctx.program(
-                    vertex_shader=folder.joinpath("backdrop.vert.glsl").read_text("utf-8"),
-                    fragment_shader=folder.joinpath("backdrop.frag.glsl").read_text("utf-8"))
-            except moderngl.Error as error:
-                raise ShaderError(f"backdrop shaders failed to build: {error}") from error
+            self._program = load_program(ctx, "backdrop", package=__package__)
             self._vao = ctx.vertex_array(self._program, [])
         height, width = self.image.shape[:2]
         if self._texture is None or self._texture.size != (width, height):

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from importlib import resources
 
 import moderngl
 import numpy as np
 
 from faceeditor.render.camera import Camera
-from faceeditor.render.errors import ShaderError
-from faceeditor.render.program import set_uniform, write_matrix
+from faceeditor.render.program import load_program, set_uniform, write_matrix
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +64,7 @@ class HairLabels:
         from faceeditor.hair.texture import strand_atlas
 
         self.ctx = ctx
-        folder = resources.files(__package__).joinpath("shaders")
-        try:
-            self.program = ctx.program(
-                vertex_shader=folder.joinpath("hair_labels.vert.glsl").read_text("utf-8"),
-                fragment_shader=folder.joinpath("hair_labels.frag.glsl").read_text("utf-8"))
-        except moderngl.Error as error:
-            raise ShaderError(f"hair label shaders failed to build: {error}") from error
+        self.program = load_program(ctx, "hair_labels", package=__package__)
         atlas = strand_atlas()
         self.atlas = ctx.texture(atlas.shape[::-1], 1, np.ascontiguousarray(atlas[::-1]),
                                  alignment=1)

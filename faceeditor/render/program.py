@@ -19,14 +19,16 @@ _SHADER_DIR = "shaders"  # beside this module, shipped as package data
 _FORMAT = re.compile(r"(\d*)([fiu])(?:1|2|4|8)?")
 
 
-def read_shader_source(filename: str, defines: Mapping[str, object] | None = None) -> str:
-    """The text of ``shaders/<filename>`` with ``#define NAME value`` lines after ``#version``."""
+def read_shader_source(filename: str, defines: Mapping[str, object] | None = None,
+                       package: str = __package__) -> str:
+    """The text of ``shaders/<filename>`` beside ``package`` (default: this one) with
+    ``#define NAME value`` lines after ``#version``."""
     try:
-        path = resources.files(__package__).joinpath(_SHADER_DIR).joinpath(filename)
+        path = resources.files(package).joinpath(_SHADER_DIR).joinpath(filename)
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ShaderError(
-            f"shader file {filename!r} not found in {__package__}/{_SHADER_DIR}"
+            f"shader file {filename!r} not found in {package}/{_SHADER_DIR}"
         ) from exc
     if not defines:
         return source
@@ -38,11 +40,13 @@ def read_shader_source(filename: str, defines: Mapping[str, object] | None = Non
 
 
 def load_program(
-    ctx: moderngl.Context, name: str, defines: Mapping[str, object] | None = None
+    ctx: moderngl.Context, name: str, defines: Mapping[str, object] | None = None,
+    package: str = __package__,
 ) -> moderngl.Program:
-    """Compile ``shaders/<name>.vert.glsl`` and ``shaders/<name>.frag.glsl`` into a program."""
-    vertex = read_shader_source(f"{name}.vert.glsl", defines)
-    fragment = read_shader_source(f"{name}.frag.glsl", defines)
+    """Compile ``shaders/<name>.vert.glsl`` and ``shaders/<name>.frag.glsl`` (beside
+    ``package``, default this one) into a program."""
+    vertex = read_shader_source(f"{name}.vert.glsl", defines, package)
+    fragment = read_shader_source(f"{name}.frag.glsl", defines, package)
     try:
         program = ctx.program(vertex_shader=vertex, fragment_shader=fragment)
     except moderngl.Error as exc:
