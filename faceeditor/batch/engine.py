@@ -16,6 +16,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -52,6 +53,10 @@ def _maker(config: BatchConfig):
 
         if _MAKER is not None:
             _MAKER[1].close()
+        if config.workers > 1 or config.engine == "ray":
+            # one item per core already: llvmpipe's own rasteriser threads (one per core by
+            # default) would only fight the other workers for the same cores
+            os.environ.setdefault("LP_NUM_THREADS", "1")
         _MAKER = (config, ItemMaker(config))
     return _MAKER[1]
 
