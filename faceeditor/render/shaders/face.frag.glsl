@@ -64,6 +64,11 @@ const vec2 POISSON[16] = vec2[](
 const float CATCHLIGHT_COS_OUTER = 0.9511;  // softbox seen from the head: 18 degrees radius
 const float CATCHLIGHT_COS_INNER = 0.9703;
 const float SOFTBOX_DROP = 0.3;
+// light through thin flesh (ears, nostril wings) relative to the light's own intensity: a glow
+// against a light behind the head, a faint warmth (this fraction of it) on the shadowed
+// underside of the nose under a light in front
+const float TRANSMISSION = 1.5;
+const float TRANSMISSION_FRONT = 0.12;
 const float SOFTBOX_SOLID_ANGLE = 0.05;       // radiance of a 7 degree softbox (soft 14 degree edge)
 const float IRIS_DEPTH_M = 0.0025;          // anterior chamber: iris behind the cornea
 const float CORNEA_IOR = 1.376;
@@ -118,9 +123,15 @@ float key_shadow(float n_dot_l) {
     // depth share units: the orthographic box is as deep as it is wide)
     float c = clamp(n_dot_l, 0.1, 1.0);
     float bias = u_shadow_bias + u_shadow_radius * sqrt(1.0 - c * c) / c;
+    // the disc turns from pixel to pixel (interleaved gradient noise): one fixed pattern of a
+    // few taps draws a penumbra as that many concentric bands; turned, the steps become a fine
+    // grain that antialiasing and supersampling average away
+    float turn = 6.2831853 * fract(52.9829189 * fract(dot(gl_FragCoord.xy,
+                                                          vec2(0.06711056, 0.00583715))));
+    mat2 rotate = mat2(cos(turn), sin(turn), -sin(turn), cos(turn));
     float sum = 0.0;
     for (int i = 0; i < u_shadow_taps; ++i) {
-        sum += texture(u_shadow_map, vec3(v_shadow.xy + POISSON[i] * u_shadow_radius,
+        sum += texture(u_shadow_map, vec3(v_shadow.xy + rotate * POISSON[i] * u_shadow_radius,
                                           v_shadow.z - bias));
     }
     return sum / float(u_shadow_taps);
@@ -225,8 +236,9 @@ void main() {
                 // map reads no depth at all, which is not thin flesh
                 // and only on thin, curved parts (ears, nostril wings): the map cannot tell flesh from
                 // the air between the nose and the cheek behind it
-                transmitted += c * through * (smoothstep(0.0, 0.5, -ngl)
-                                              * smoothstep(0.06, 0.25, curvature) * 1.5 * sss);
+                float behind = mix(TRANSMISSION_FRONT, 1.0, smoothstep(0.0, 0.7, -dot(l, v)));
+                transmitted += c * through * (smoothstep(0.0, 0.5, -ngl) * behind
+                                              * smoothstep(0.06, 0.25, curvature) * TRANSMISSION * sss);
             }
         }
         float nl = dot(n, l);
