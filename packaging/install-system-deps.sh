@@ -23,8 +23,9 @@ packages=(
 )
 
 case "${1:-}" in
-    # xvfb-run needs xauth; the packaging tests validate the desktop files
-    --test) packages+=(xvfb xauth desktop-file-utils appstream) ;;
+    # xvfb-run needs xauth; the packaging tests validate the desktop files; Blender (with the
+    # numpy its glTF importer imports) opens the exported GLBs in tests/test_export_blender.py
+    --test) packages+=(xvfb xauth desktop-file-utils appstream blender python3-numpy) ;;
     "") ;;
     *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
