@@ -74,12 +74,26 @@ def write_head_scan(model, path, params):
     path.write_text("\n".join(lines) + "\n")
 
 
+def face_error(model, fitted_params, true_params):
+    """Distances (mm) of the true face vertices to the fitted skin after the similarity that
+    best aligns the fitted face vertices to the true ones."""
+    from faceeditor.fit.scan import face_vertices, similarity, surface_distance
+
+    fitted, truth = model.evaluate(fitted_params), model.evaluate(true_params)
+    face = face_vertices(model.evaluate())
+    a, b = np.asarray(fitted.vertices, float), np.asarray(truth.vertices, float)
+    scale, rotation, shift = similarity(a[face], b[face])
+    moved = a @ (scale * rotation).T + shift
+    return surface_distance(b[face], moved, fitted.faces[fitted.face_parts == 0]) * 1000
+
+
 def test_scan_command_fits_a_head(model, tmp_path):
     from faceeditor.model.prior import sample
     from faceeditor.project import load_project
 
     scan = tmp_path / "scan.obj"
-    write_head_scan(model, scan, sample(model, 3))
+    truth = sample(model, 3)
+    write_head_scan(model, scan, truth)
     output, preview = tmp_path / "head.face", tmp_path / "side.png"
     result = subprocess.run([sys.executable, "-m", "faceeditor", "fit", str(scan), "-o",
                              str(output), "--preview", str(preview)], capture_output=True,
@@ -87,9 +101,12 @@ def test_scan_command_fits_a_head(model, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "face median mm" in result.stdout
     median = float(result.stdout.split("face median mm ")[1].split(",")[0])
-    assert median < 4.0
+    assert median < 0.5  # the scan's own noise is 0.2 mm
     project = load_project(output, model)
     assert project.albedo_png is None
+    # the fitted head is the scanned one: its face within ~0.3 mm of the true face's surface
+    error = face_error(model, project.parameters, truth)
+    assert np.median(error) < 0.3 and np.percentile(error, 90) < 1.0
     from PIL import Image
 
     assert Image.open(preview).size[0] > 4 * Image.open(preview).size[1] - 20

@@ -2,13 +2,14 @@
 
 1. units: the scan's size tells millimetres, centimetres or metres (a head is ~25 cm tall),
    unless the user says ``--units``;
-2. similarity alignment (rotation, translation, scale): the average head's skin is aligned to the scan by trimmed ICP
-   (nearest points, rejecting the farthest third: neck, shoulders and hair of the scan find no
-   partner), from a few start orientations (Y up or Z up, face toward +Z, -Z, +Y or -Y); the
-   best is kept;
-3. non-rigid: the model's face and skull points pull toward their nearest scan points,
-   solved over identity and expression sliders by ``solver.PointProblem`` with the prior,
-   alternating with re-alignment.
+2. rigid alignment (rotation, translation; the units give the size): the average head's skin is
+   aligned to the scan by trimmed ICP (nearest points, rejecting the farthest third: neck,
+   shoulders and hair of the scan find no partner), from a few start orientations (Y up or
+   Z up, face toward +Z, -Z, +Y or -Y); the best is kept;
+3. non-rigid: point-to-plane ICP against the scan's surface (``register``), solving the
+   identity and expression sliders together with the head's pose, the prior relaxed round by
+   round; expressions are held for the first rounds, until pose and identity have settled
+   (a misaligned mouth would otherwise open the jaw to meet the scan's lips).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from faceeditor.fit.camera import rotation_matrix
 from faceeditor.fit.meshio import MeshReadError, ScanMesh, read_mesh
 from faceeditor.fit.pipeline import FitError, FitOptions, FitResult, Progress
+from faceeditor.fit.register import Round, ScanSurface, register
 from faceeditor.fit.solver import MM, PointProblem
 from faceeditor.model.face_model import FaceModel
 from faceeditor.model.surface import SurfacePoints
@@ -29,14 +31,15 @@ from faceeditor.model.surface import SurfacePoints
 log = logging.getLogger(__name__)
 
 UNIT_SCALE = {"mm": 0.001, "cm": 0.01, "m": 1.0}
-#: The head's model points used for matching, and scan samples per ICP step.
+#: The head's model points used for matching, and scan samples for the rigid alignment.
 MODEL_POINTS = 900
 SCAN_SAMPLES = 12000
-ROUNDS = 6
-REALIGN = 3
+#: Point-to-plane rounds (``register.Round``: identity prior, expression prior, steps).
+SCHEDULE = (Round(100.0, 1e4, 4), Round(30.0, 1e4, 4), Round(10.0, 1e4, 4), Round(3.0, 100.0, 4),
+            Round(1.0, 30.0, 4), Round(0.3, 10.0, 4), Round(0.1, 3.0, 4), Round(0.03, 1.0, 4),
+            Round(0.01, 0.3, 4))
 #: Trimmed ICP keeps this fraction of the nearest pairs.
 KEEP = 0.7
-IDENTITY_PRIOR = 0.1
 
 
 def detect_units(vertices: np.ndarray) -> str:
@@ -60,21 +63,6 @@ def start_rotations() -> list[np.ndarray]:
     return rotations
 
 
-def nearest(source: np.ndarray, target: np.ndarray, chunk: int = 1024
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """For each source point the index of and distance to the nearest target point."""
-    index = np.empty(len(source), np.int64)
-    distance = np.empty(len(source))
-    target_sq = (target ** 2).sum(1)
-    for start in range(0, len(source), chunk):
-        block = source[start:start + chunk]
-        d2 = (block ** 2).sum(1)[:, None] - 2 * block @ target.T + target_sq[None]
-        pick = np.argmin(d2, 1)
-        index[start:start + chunk] = pick
-        distance[start:start + chunk] = np.sqrt(np.maximum(d2[np.arange(len(block)), pick], 0))
-    return index, distance
-
-
 def similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Umeyama: scale s, rotation R, translation t minimising |s R source + t - target|."""
     mu_s, mu_t = source.mean(0), target.mean(0)
@@ -87,23 +75,28 @@ def similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarra
     return scale, rotation, mu_t - scale * rotation @ mu_s
 
 
-def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray,
+def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray, tree=None,
           iterations: int = 20) -> tuple[np.ndarray, float]:
-    """Trimmed similarity ICP moving ``scan`` onto ``model_points``; (scan -> model 4x4, cost)."""
+    """Trimmed rigid ICP moving ``scan`` onto ``model_points``; (scan -> model 4x4, cost).
+
+    ``tree``: a ``scipy.spatial.cKDTree`` of ``scan`` (built here when not given)."""
+    if tree is None:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(scan)
     transform = np.eye(4)
     transform[:3, :3] = rotation
-    moved = scan @ rotation.T
-    # start: centres and sizes matched
-    size = 1.0  # the units give the size
-    transform[:3, 3] = model_points.mean(0) - size * moved.mean(0)
+    # start: centres matched (the units give the size, the shape sliders the rest)
+    transform[:3, 3] = model_points.mean(0) - rotation @ scan.mean(0)
     cost = np.inf
     for _ in range(iterations):
-        current = scan @ transform[:3, :3].T + transform[:3, 3]
-        index, distance = nearest(model_points, current)
+        # the model points in the scan's frame: distances are the same in both
+        local = (model_points - transform[:3, 3]) @ transform[:3, :3]
+        distance, index = tree.query(local)
         keep = distance <= np.quantile(distance, KEEP)
         _, rot, _ = similarity(scan[index[keep]], model_points[keep])
         transform = np.eye(4)
-        transform[:3, :3] = rot  # rigid: the units give the size, the shape sliders the rest
+        transform[:3, :3] = rot
         transform[:3, 3] = model_points[keep].mean(0) - rot @ scan[index[keep]].mean(0)
         cost = float(np.median(distance[keep]))
     return transform, cost
@@ -137,52 +130,39 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
     problem = PointProblem.build(model, points, free)
     start = problem.positions(vector) / MM
     report(0.05, "aligning")
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(samples)
     best = None
     for rotation in start_rotations():
-        transform, cost = align(start, samples, rotation, iterations=8)
+        transform, cost = align(start, samples, rotation, tree, iterations=8)
         if best is None or cost < best[1]:
             best = (transform, cost)
-    transform, cost = align(start, samples, best[0][:3, :3] / np.cbrt(np.linalg.det(
-        best[0][:3, :3])), iterations=15)
+    transform, cost = align(start, samples, best[0][:3, :3], tree, iterations=15)
     if cost * MM > 15.0:
         raise FitError(f"the scan does not look like a head (closest fit is {cost * MM:.0f} mm "
                        "off on average)")
-    normals = scan_normals(scan, metres)
-    sample_normals = normals[sample_index] if sample_index is not None else normals
-    for round_index in range(ROUNDS):
-        report(0.2 + 0.75 * round_index / ROUNDS, "fitting shape")
-        aligned = samples @ transform[:3, :3].T + transform[:3, 3]
-        aligned_normals = sample_normals @ transform[:3, :3].T
-        aligned_normals /= np.maximum(np.linalg.norm(aligned_normals, axis=1, keepdims=True),
-                                      1e-12)
-        model_points = problem.positions(vector) / MM
-        index, distance = nearest(model_points, aligned)
-        keep = distance <= min(np.quantile(distance, 0.9), 0.02)
-        weights = keep.astype(np.float64)
-        # point-to-plane: only the offset along the scan's normal pulls (the surface between
-        # scan vertices is not a set of points)
-        n = aligned_normals[index]
-        along = ((aligned[index] - model_points) * n).sum(1, keepdims=True)
-        targets = (model_points + n * along) * MM
-        vector = problem.solve(vector, targets, weights, prior_weight=0.0,
-                               mean_weight=IDENTITY_PRIOR, iterations=8)
-        if round_index % REALIGN == REALIGN - 1:  # re-align now and then (rigid)
-            model_points = problem.positions(vector) / MM
-            index, distance = nearest(model_points, aligned)
-            keep = distance <= np.quantile(distance, KEEP)
-            _, rot, _ = similarity(aligned[index[keep]], model_points[keep])
-            step = np.eye(4)
-            step[:3, :3] = rot
-            step[:3, 3] = model_points[keep].mean(0) - rot @ aligned[index[keep]].mean(0)
-            transform = step @ transform
-    aligned = metres @ transform[:3, :3].T + transform[:3, 3]
-    fitted = model.evaluate(vector)
-    face = face_vertices(fitted)
-    distance = surface_distance(np.asarray(fitted.vertices, np.float64)[face], aligned,
+    surface = ScanSurface.build((metres @ transform[:3, :3].T + transform[:3, 3]) * MM,
                                 scan.faces)
+
+    def point_normals(values: np.ndarray) -> np.ndarray:
+        head = model.evaluate(values)
+        normals = points.positions(np.asarray(head.normals, np.float64), head.faces)
+        return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+
+    vector, moved, register_stats = register(
+        problem, surface, vector, SCHEDULE, point_normals,
+        lambda fraction: report(0.2 + 0.75 * fraction, "fitting shape"))
+    # the registration moved the model onto the aligned scan: scan -> model is its inverse
+    inverse = np.linalg.inv(moved)
+    inverse[:3, 3] /= MM
+    transform = inverse @ transform
+    fitted = model.evaluate(vector)
+    face = np.asarray(fitted.vertices, np.float64)[face_vertices(fitted)] * MM
+    distance = surface.closest(face @ moved[:3, :3].T + moved[:3, 3])[2]
     stats = {"units_detected": 0.0 if options.units else 1.0,
-             "face_median_mm": float(np.median(distance) * MM),
-             "face_mean_mm": float(distance.mean() * MM)}
+             "face_median_mm": float(np.median(distance)),
+             "face_mean_mm": float(distance.mean()), **register_stats}
     params = model.spec.to_dict(vector)
     if options.expression == "neutral":
         params = {k: (model.spec[k].default if model.spec[k].kind == "expression" else v)
@@ -215,13 +195,6 @@ def surface_distance(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray
     if not len(near):
         return np.full(len(points), np.inf)
     return closest_points(points, vertices, faces, candidates=near)[2]
-
-
-def scan_normals(scan: ScanMesh, vertices: np.ndarray) -> np.ndarray:
-    """(N, 3) area-weighted vertex normals of the scan."""
-    from faceeditor.model.face_model import vertex_normals
-
-    return vertex_normals(vertices.astype(np.float64), scan.faces).astype(np.float64)
 
 
 def face_vertices(mesh) -> np.ndarray:

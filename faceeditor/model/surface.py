@@ -186,6 +186,22 @@ def closest_points(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
     return best_tri, best_w, best_d
 
 
+def closest_on_candidates(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+                          candidates: np.ndarray):
+    """``closest_points`` with each point's own candidate triangles ((N, M) indices, -1 for
+    none; every row needs at least one): (triangles (N,), weights (N, 3), distances (N,))."""
+    points = np.asarray(points, np.float64).reshape(-1, 3)
+    valid = candidates >= 0
+    tri_ids = np.where(valid, candidates, 0)
+    corners = np.asarray(vertices, np.float64)[np.asarray(faces)[tri_ids]]  # (N, M, 3, 3)
+    w = _closest_barycentric(points[:, None, :], corners)  # (N, M, 3)
+    q = np.einsum("nmk,nmkc->nmc", w, corners)
+    d2 = np.where(valid, ((q - points[:, None, :]) ** 2).sum(-1), np.inf)
+    pick = np.argmin(d2, axis=1)
+    rows = np.arange(len(points))
+    return tri_ids[rows, pick], w[rows, pick], np.sqrt(d2[rows, pick])
+
+
 def _closest_barycentric(p: np.ndarray, tri: np.ndarray) -> np.ndarray:
     """Barycentric weights of the closest point of each triangle to p (Ericson, 5.1.5).
 
