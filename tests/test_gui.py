@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.ndimage import binary_dilation
 
 pytest.importorskip("pytestqt")
 QtCore = pytest.importorskip("PySide6.QtCore")
@@ -472,5 +473,12 @@ def test_still_frame_is_antialiased_without_gl_errors(make_window):
     smooth = window.viewport.grab_image(antialiased=True)
     assert gl_error() == "GL_NO_ERROR"  # the multisampled picture reached the window
     assert smooth.shape == plain.shape
-    edges = np.abs(smooth.astype(int) - plain.astype(int)).sum(-1) > 0
-    assert 0.0005 < edges.mean() < 0.2  # only silhouettes and fine detail change
+    changed = np.abs(smooth.astype(int) - plain.astype(int)).sum(-1) > 0
+    assert changed.mean() > 0.0005
+    # the interactive frame shades the head more cheaply, so the head itself may change; off
+    # the head only its antialiased silhouette does (a few pixels wide)
+    background = np.asarray(window.viewport.settings.background)
+    head = np.abs(plain.astype(int) - background).sum(-1) > 0
+    fringe = changed & ~head
+    assert fringe.mean() > 0.0002  # the silhouette is blended into the background
+    assert not (fringe & ~binary_dilation(head, iterations=3)).any()

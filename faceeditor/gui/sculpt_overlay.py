@@ -32,6 +32,7 @@ class _Layer:
     buffer: moderngl.Buffer | None = None
     vao: moderngl.VertexArray | None = None
     geometry: object | None = None  # the MeshGeometry the vertex array was made for
+    program: object | None = None  # the face program it feeds
 
 
 class HighlightPass:
@@ -70,7 +71,7 @@ class HighlightPass:
         geometry = renderer.geometry
         if geometry is None or not any(len(layer.faces) for layer in self._layers.values()):
             return
-        program = renderer.program
+        program = renderer.active_program  # the variant the head was drawn with
         write_matrix(program, "u_view", camera.view_matrix())
         write_matrix(program, "u_projection", camera.projection_matrix(aspect))
         ctx.enable_only(moderngl.DEPTH_TEST)
@@ -80,7 +81,7 @@ class HighlightPass:
                 layer = self._layers.get(name)
                 if layer is None or not len(layer.faces):
                     continue
-                if layer.geometry is not geometry:
+                if layer.geometry is not geometry or layer.program is not program:
                     self._build(layer, ctx, program, geometry)
                 set_uniform(program, "u_overlay", colour)
                 layer.vao.render(moderngl.TRIANGLES)
@@ -96,7 +97,7 @@ class HighlightPass:
                    for name, buffer in geometry.buffers.items() if name in program]
         layer.vao = ctx.vertex_array(program, content, index_buffer=layer.buffer,
                                      index_element_size=4)
-        layer.geometry = geometry
+        layer.geometry, layer.program = geometry, program
 
     def _release_stale(self) -> None:
         for layer in self._stale:
@@ -109,7 +110,7 @@ class HighlightPass:
             layer.vao.release()
         if layer.buffer is not None:
             layer.buffer.release()
-        layer.vao = layer.buffer = layer.geometry = None
+        layer.vao = layer.buffer = layer.geometry = layer.program = None
 
     def release(self) -> None:
         """Free the GPU objects (the renderer's context must be current)."""

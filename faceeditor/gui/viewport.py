@@ -38,6 +38,7 @@ from faceeditor.render.framebuffer import OffscreenTarget
 from faceeditor.hair import hair_for
 from faceeditor.render.hair_pass import HairPass
 from faceeditor.render.offscreen import OffscreenRenderer
+from faceeditor.render.quality import INTERACTIVE
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.shading import LIGHTING_PRESETS, VIEW_MODES
 from faceeditor.state import ParameterState
@@ -51,7 +52,7 @@ REFINE_DELAY_MS = 250
 REFINE_SAMPLES = 4
 #: Renderer quality of the still (refined) frame and of interactive frames.
 STILL_QUALITY = "normal"
-INTERACTIVE_QUALITY = "draft"
+INTERACTIVE_QUALITY = INTERACTIVE
 #: Interactive frames aim at this paint time; slower ones switch to a lower drawing scale.
 FRAME_BUDGET_MS = 20.0
 SCALES = (1.0, 0.75, 0.5)

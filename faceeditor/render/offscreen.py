@@ -28,7 +28,7 @@ from faceeditor.render.shading import (
 )
 from faceeditor.render.shadow import OcclusionBaker, ShadowMap
 from faceeditor.render.smooth import SmoothSurface, SurfaceCache
-from faceeditor.render.textures import ShadingTextures
+from faceeditor.render.textures import UNITS as TEXTURE_UNITS, ShadingTextures
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +103,15 @@ class OffscreenRenderer:
         self._shadow: ShadowMap | None = None
         self._supersampled: OffscreenTarget | None = None
         self._post: ScaledTarget | None = None  # single-sampled drawing + FXAA
-        defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
-                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3}
+        self._view_mode = 0
+        #: the cheaper shader of interactive quality, compiled when first drawn with
+        self._interactive_program: moderngl.Program | None = None
+        self.active_program: moderngl.Program  # the program of the frame drawn last
         try:
             with self._current():
                 self.target = OffscreenTarget(self.ctx, self.width, self.height, samples)
-                self.program = load_program(self.ctx, PROGRAM_NAME, defines)
+                self.program = self.active_program = self._compile(interactive=False)
                 self.textures = ShadingTextures(self.ctx, self.program)
-                apply_shading(self.program, materials=self.materials, lighting=self.lighting)
-                set_uniform(self.program, "u_use_albedo_map", False)
-                set_uniform(self.program, "u_albedo_map", 0)
         except Exception:
             self._closed = True
             if self._owns_ctx:
@@ -208,19 +207,45 @@ class OffscreenRenderer:
         width, height = framebuffer.viewport[2:]
         self._draw(mesh, camera, width / max(height, 1))
 
+    def _compile(self, interactive: bool) -> moderngl.Program:
+        """The face program (the cheaper variant when ``interactive``) with this renderer's
+        materials, lights, albedo and view mode."""
+        defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
+                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3}
+        if interactive:
+            defines["INTERACTIVE"] = 1
+        program = load_program(self.ctx, PROGRAM_NAME, defines)
+        for name, unit in TEXTURE_UNITS.items():
+            set_uniform(program, name, unit)
+        apply_shading(program, materials=self.materials, lighting=self.lighting)
+        set_uniform(program, "u_use_albedo_map", self._albedo_map is not None)
+        set_uniform(program, "u_albedo_map", 0)
+        set_uniform(program, "u_view_mode", self._view_mode)
+        return program
+
+    def _programs(self) -> list[moderngl.Program]:
+        return [p for p in (self.program, self._interactive_program) if p is not None]
+
+    def _set_uniform(self, name: str, value: object) -> None:
+        """Set ``name`` in every compiled variant of the face program."""
+        for program in self._programs():
+            set_uniform(program, name, value)
+
     def set_lighting(self, lighting: StudioLighting) -> None:
         """Light with ``lighting`` (e.g. one of ``shading.LIGHTING_PRESETS``) from now on."""
         self._check_open()
         self.lighting = lighting
         with self._current():
-            apply_shading(self.program, materials=self.materials, lighting=lighting)
+            for program in self._programs():
+                apply_shading(program, materials=self.materials, lighting=lighting)
 
     def set_materials(self, materials: dict[str, PartMaterial]) -> None:
         """Shade each part with ``materials`` (default ``shading.PART_MATERIALS``)."""
         self._check_open()
         self.materials = dict(materials)
         with self._current():
-            apply_shading(self.program, materials=self.materials, lighting=self.lighting)
+            for program in self._programs():
+                apply_shading(program, materials=self.materials, lighting=self.lighting)
 
     def set_detail_maps(self, normal: np.ndarray | None, material: np.ndarray | None) -> None:
         """Shade with a tangent-space ``normal`` map (S, S, 3) uint8 and a ``material`` map
@@ -241,8 +266,9 @@ class OffscreenRenderer:
         if mode not in VIEW_MODES:
             raise ValueError(f"unknown view mode {mode!r}; choose one of {', '.join(VIEW_MODES)}")
         self._check_open()
+        self._view_mode = VIEW_MODES.index(mode)
         with self._current():
-            set_uniform(self.program, "u_view_mode", VIEW_MODES.index(mode))
+            self._set_uniform("u_view_mode", self._view_mode)
 
     def _draw(self, mesh: FaceMesh, camera: Camera, aspect: float) -> None:
         """Draw into the bound framebuffer: the shadow map, the surface, the extra passes, then
@@ -250,6 +276,10 @@ class OffscreenRenderer:
         output = self.ctx.fbo
         quality = self._quality
         slot = self._upload(mesh)
+        if quality.interactive and self._interactive_program is None:
+            self._interactive_program = self._compile(interactive=True)
+        program = self._interactive_program if quality.interactive else self.program
+        self.active_program = program
         view, projection = camera.view_matrix(), camera.projection_matrix(aspect)
         key = np.asarray(self.lighting.key.direction, np.float32)
         key /= np.linalg.norm(key)
@@ -262,41 +292,43 @@ class OffscreenRenderer:
                 output.use()
             self.ctx.enable_only(moderngl.DEPTH_TEST)
         shadow.use(compare_location=4, raw_location=5)
-        set_uniform(self.program, "u_shadow_taps", quality.shadow_taps if quality.shadow_size
+        set_uniform(program, "u_shadow_taps", quality.shadow_taps if quality.shadow_size
                     else 0)
-        write_matrix(self.program, "u_shadow_matrix", shadow.matrix)
-        set_uniform(self.program, "u_shadow_radius", SHADOW_SOFTNESS_M / shadow.depth_range)
-        set_uniform(self.program, "u_shadow_bias", SHADOW_BIAS_M / shadow.depth_range)
-        set_uniform(self.program, "u_shadow_depth_range", shadow.depth_range)
-        set_uniform(self.program, "u_shadow_normal_offset", SHADOW_NORMAL_OFFSET_M)
+        write_matrix(program, "u_shadow_matrix", shadow.matrix)
+        set_uniform(program, "u_shadow_radius", SHADOW_SOFTNESS_M / shadow.depth_range)
+        set_uniform(program, "u_shadow_bias", SHADOW_BIAS_M / shadow.depth_range)
+        set_uniform(program, "u_shadow_depth_range", shadow.depth_range)
+        set_uniform(program, "u_shadow_normal_offset", SHADOW_NORMAL_OFFSET_M)
         eyes = slot.uploaded.eyes if slot.uploaded is not None else None
         if eyes is not None:
             centres = eyes[:, 0] @ view[:3, :3].T + view[:3, 3]
-            set_uniform(self.program, "u_eye_centre", centres)
-            set_uniform(self.program, "u_eye_axis", eyes[:, 1] @ view[:3, :3].T)
-        write_matrix(self.program, "u_view", view)
-        write_matrix(self.program, "u_projection", projection)
+            set_uniform(program, "u_eye_centre", centres)
+            set_uniform(program, "u_eye_axis", eyes[:, 1] @ view[:3, :3].T)
+        write_matrix(program, "u_view", view)
+        write_matrix(program, "u_projection", projection)
         if self._albedo_map is not None:
             self._albedo_map.use(location=0)
         self.textures.use()
-        set_uniform(self.program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
-        slot.vao.render(moderngl.TRIANGLES)
+        set_uniform(program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
+        slot.vao(self.ctx, program).render(moderngl.TRIANGLES)
         for extra in self.passes:
             extra.draw(self.ctx, camera, aspect, self.lighting)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
         if self.wireframe:
-            set_uniform(self.program, "u_overlay", WIREFRAME_OVERLAY)
+            set_uniform(program, "u_overlay", WIREFRAME_OVERLAY)
             self.ctx.wireframe = True
             self.ctx.polygon_offset = (-1.0, -1.0)  # lines in front of their own surface
             try:
-                slot.vao.render(moderngl.TRIANGLES)
+                slot.vao(self.ctx, program).render(moderngl.TRIANGLES)
             finally:
                 self.ctx.wireframe = False
                 self.ctx.polygon_offset = (0.0, 0.0)
 
     def _shadow_map(self, size: int) -> ShadowMap:
         """The shadow map of ``size`` texels (a tiny unused one while shadows are off: the
-        shadow sampler must always see a depth texture)."""
+        shadow sampler must always see a depth texture; size 0 keeps the map there is)."""
+        if size == 0 and self._shadow is not None:
+            return self._shadow
         size = max(int(size), 16)
         if self._shadow is None or self._shadow.size != size:
             if self._shadow is not None:
@@ -324,7 +356,7 @@ class OffscreenRenderer:
                 f"albedo map must be (H, W, 3) uint8, got {pixels.shape} {pixels.dtype}")
         with self._current():
             self._drop_albedo_map()
-            set_uniform(self.program, "u_use_albedo_map", pixels is not None)
+            self._set_uniform("u_use_albedo_map", pixels is not None)
             if pixels is None:
                 return
             height, width = pixels.shape[:2]
@@ -333,7 +365,6 @@ class OffscreenRenderer:
             texture.build_mipmaps()
             texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
             self._albedo_map, self._owns_albedo_map = texture, True
-            set_uniform(self.program, "u_albedo_map", 0)
 
     def set_albedo_texture(self, texture: moderngl.Texture | None) -> None:
         """Colour from a texture already on this context (e.g. drawn on the GPU by
@@ -342,10 +373,9 @@ class OffscreenRenderer:
         self._check_open()
         with self._current():
             self._drop_albedo_map()
-            set_uniform(self.program, "u_use_albedo_map", texture is not None)
+            self._set_uniform("u_use_albedo_map", texture is not None)
             if texture is not None:
                 self._albedo_map, self._owns_albedo_map = texture, False
-                set_uniform(self.program, "u_albedo_map", 0)
 
     def _drop_albedo_map(self) -> None:
         if self._albedo_map is not None and self._owns_albedo_map:
@@ -370,7 +400,7 @@ class OffscreenRenderer:
             log.info("mesh topology changed; rebuilding GPU geometry")
             slot.release()
         geometry = MeshGeometry(self.ctx, surface.mesh)
-        slot = _Slot(geometry, geometry.vertex_array(self.ctx, self.program, PROGRAM_NAME))
+        slot = _Slot(geometry)
         slot.upload(surface)
         self._slots[level] = slot
         return slot
@@ -403,7 +433,8 @@ class OffscreenRenderer:
                          self.textures):
                 if item is not None:
                     item.release()
-            self.program.release()
+            for program in self._programs():
+                program.release()
             self.target.release()
         if self._owns_ctx:
             self.ctx.release()
@@ -419,9 +450,9 @@ class OffscreenRenderer:
 class _Slot:
     """GPU geometry of one subdivision level, its vertex arrays and the surface uploaded."""
 
-    def __init__(self, geometry: MeshGeometry, vao: moderngl.VertexArray):
+    def __init__(self, geometry: MeshGeometry):
         self.geometry = geometry
-        self.vao = vao
+        self._vaos: dict[int, moderngl.VertexArray] = {}  # by program (GL name)
         self._depth_vao: moderngl.VertexArray | None = None
         self.uploaded: SmoothSurface | None = None
         self.vertices = np.zeros((0, 3), np.float32)
@@ -431,6 +462,14 @@ class _Slot:
         self.uploaded = surface
         self.vertices = to_numpy(surface.mesh.vertices)
 
+    def vao(self, ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
+        """The vertex array feeding this geometry to ``program`` (one of the face programs)."""
+        vao = self._vaos.get(program.glo)
+        if vao is None:
+            vao = self._vaos[program.glo] = self.geometry.vertex_array(ctx, program,
+                                                                       PROGRAM_NAME)
+        return vao
+
     def depth_vao(self, ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
         if self._depth_vao is None or self._depth_vao.program is not program:
             if self._depth_vao is not None:
@@ -439,7 +478,7 @@ class _Slot:
         return self._depth_vao
 
     def release(self) -> None:
-        for vao in (self.vao, self._depth_vao):
+        for vao in (*self._vaos.values(), self._depth_vao):
             if vao is not None:
                 vao.release()
         self.geometry.release()

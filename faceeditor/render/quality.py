@@ -1,10 +1,11 @@
 """Quality levels of the renderer: what a frame costs and what it shows.
 
-``draft`` is the interactive path (the mesh as evaluated, no shadow map, no occlusion bake);
+``draft`` is the mesh as evaluated, no shadow map, no occlusion bake; ``INTERACTIVE`` (the
+viewport while something moves) is draft with a cheaper shader;
 ``normal`` is the still frame of the viewport and the default of ``faceeditor render``
 (single-sampled, FXAA for the edges);
 ``high`` is for final stills (two subdivision levels, a sharper and softer shadow, 2x2
-supersampling on top of the multisampling).  All levels use the same shader and materials.
+supersampling on top of the multisampling).  All levels use the same materials and lights.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Quality:
         multisample: antialias with the renderer's multisampling; False draws single-sampled
             and smooths edges with FXAA (a software rasteriser shades every sample, so 4x
             multisampling costs about 2.5x the frame; FXAA costs a few percent).
+        interactive: draw with the cheaper variant of the face shader (no detail maps, cornea,
+            key-light shadow or transmission): frames drawn while something moves.
     """
 
     name: str
@@ -35,6 +38,7 @@ class Quality:
     occlusion_directions: int
     supersample: int
     multisample: bool = True
+    interactive: bool = False
 
 
 QUALITY_LEVELS: dict[str, Quality] = {
@@ -42,6 +46,10 @@ QUALITY_LEVELS: dict[str, Quality] = {
     "normal": Quality("normal", 1, 1024, 8, True, 64, 1, multisample=False),
     "high": Quality("high", 2, 2048, 16, True, 128, 2),
 }
+
+#: The viewport's frames while a slider, the camera or a sculpt drag moves (not a ``render``
+#: choice): draft geometry with the cheaper shader.
+INTERACTIVE = Quality("interactive", 0, 0, 0, False, 0, 1, interactive=True)
 
 
 def quality_level(name: str | Quality) -> Quality:

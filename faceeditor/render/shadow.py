@@ -32,16 +32,26 @@ def bounding_sphere(vertices: np.ndarray) -> tuple[np.ndarray, float]:
 def ortho_along(direction: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
     """(4, 4) world -> clip matrix looking along ``-direction`` (``direction`` points toward the
     light) at a sphere; depth 0..1 spans the sphere's ``2 * radius`` linearly."""
-    back = np.asarray(direction, np.float64)
-    back = back / np.linalg.norm(back)
-    helper = np.array([0.0, 1.0, 0.0]) if abs(back[1]) < 0.95 else np.array([1.0, 0.0, 0.0])
+    return orthos_along(view_bases(np.asarray(direction)[None]), centre, radius)[0]
+
+
+def view_bases(directions: np.ndarray) -> np.ndarray:
+    """(K, 3, 3) rows right, up, back of a view looking along ``-directions`` (K, 3)."""
+    back = np.asarray(directions, np.float64)
+    back = back / np.linalg.norm(back, axis=1, keepdims=True)
+    helper = np.where((np.abs(back[:, 1]) < 0.95)[:, None], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0])
     right = np.cross(helper, back)
-    right /= np.linalg.norm(right)
+    right /= np.linalg.norm(right, axis=1, keepdims=True)
     up = np.cross(back, right)
-    view = np.eye(4)
-    view[0, :3], view[1, :3], view[2, :3] = right, up, back
-    eye = np.asarray(centre, np.float64) + back * 2.0 * radius
-    view[:3, 3] = -view[:3, :3] @ eye
+    return np.stack([right, up, back], axis=1)
+
+
+def orthos_along(bases: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
+    """(K, 4, 4) float32 ``ortho_along`` matrices of the views ``bases`` (``view_bases``)."""
+    eyes = np.asarray(centre, np.float64) + bases[:, 2] * 2.0 * radius
+    view = np.tile(np.eye(4), (len(bases), 1, 1))
+    view[:, :3, :3] = bases
+    view[:, :3, 3] = -np.einsum("kij,kj->ki", bases, eyes)
     near, far = radius, 3.0 * radius
     proj = np.diag([1.0 / radius, 1.0 / radius, -2.0 / (far - near), 1.0])
     proj[2, 3] = -(far + near) / (far - near)
@@ -114,16 +124,36 @@ class OcclusionBaker:
         size = (self.columns * self.resolution, self.rows * self.resolution)
         self.texture = ctx.depth_texture(size)
         self.framebuffer = ctx.framebuffer(depth_attachment=self.texture)
+        self._bases = view_bases(self.directions)
+        # the mesh's buffers, kept while its size stays (a new shape rewrites them)
+        self._buffers: tuple[moderngl.Buffer, moderngl.Buffer, moderngl.VertexArray] | None = None
+
+    def _vertex_array(self, vertices: np.ndarray, faces: np.ndarray) -> moderngl.VertexArray:
+        indices = np.ascontiguousarray(faces, np.uint32)
+        if self._buffers is not None:
+            vbo, ibo, vao = self._buffers
+            if vbo.size == vertices.nbytes and ibo.size == indices.nbytes:
+                vbo.write(vertices)
+                ibo.write(indices)
+                return vao
+            self._release_buffers()
+        vbo, ibo = self.ctx.buffer(vertices), self.ctx.buffer(indices)
+        vao = self.ctx.vertex_array(self.program, [(vbo, "3f", "in_position")], index_buffer=ibo,
+                                    index_element_size=4)
+        self._buffers = (vbo, ibo, vao)
+        return vao
+
+    def _release_buffers(self) -> None:
+        for item in self._buffers or ():
+            item.release()
+        self._buffers = None
 
     def __call__(self, vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray) -> np.ndarray:
         """(V,) float32 occlusion of (V, 3) ``vertices`` with unit ``normals`` on ``faces``."""
         vertices = np.ascontiguousarray(vertices, np.float32)
         centre, radius = bounding_sphere(vertices)
-        matrices = [ortho_along(d, centre, radius) for d in self.directions]
-        vbo = self.ctx.buffer(vertices)
-        ibo = self.ctx.buffer(np.ascontiguousarray(faces, np.uint32))
-        vao = self.ctx.vertex_array(self.program, [(vbo, "3f", "in_position")], index_buffer=ibo,
-                                    index_element_size=4)
+        matrices = orthos_along(self._bases, centre, radius)
+        vao = self._vertex_array(vertices, faces)
         previous = getattr(self.ctx, "fbo", None)
         try:
             self.framebuffer.use()
@@ -137,18 +167,16 @@ class OcclusionBaker:
             depth = np.frombuffer(self.texture.read(), np.float32).reshape(
                 self.rows * res, self.columns * res)
         finally:
-            for item in (vao, ibo, vbo):
-                item.release()
             if previous is not None and not isinstance(previous.mglo, moderngl.InvalidObject):
                 previous.use()
-        return self._visibility(vertices, normals, np.stack(matrices), depth, radius)
+        return self._visibility(vertices, normals, matrices, depth, radius)
 
     def _visibility(self, vertices: np.ndarray, normals: np.ndarray, matrices: np.ndarray,
                     depth: np.ndarray, radius: float) -> np.ndarray:
         res = self.resolution
         pushed = vertices + normals * self.NORMAL_OFFSET_M
         homogeneous = np.concatenate([pushed, np.ones((len(pushed), 1), np.float32)], axis=1)
-        clip = np.einsum("kij,vj->kvi", matrices[:, :3], homogeneous)       # (K, V, 3) NDC
+        clip = homogeneous @ matrices[:, :3].transpose(0, 2, 1)              # (K, V, 3) NDC
         px = np.clip(((clip[..., 0] + 1) * 0.5 * res).astype(np.int64), 0, res - 1)
         py = np.clip(((clip[..., 1] + 1) * 0.5 * res).astype(np.int64), 0, res - 1)
         k = np.arange(len(matrices))[:, None]
@@ -160,5 +188,6 @@ class OcclusionBaker:
         return ((visible * weight).sum(axis=0) / total).astype(np.float32)
 
     def release(self) -> None:
+        self._release_buffers()
         for item in (self.framebuffer, self.texture, self.program):
             item.release()

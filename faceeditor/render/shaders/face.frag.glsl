@@ -11,6 +11,9 @@
 //   the wet lower-lid margin) also mirror the key light's softbox: the catchlight.
 // * Ambient: 9-coefficient SH irradiance of the studio, darkened by baked occlusion.
 // * Eyes: the iris is looked up behind the cornea (parallax, refracted).
+// Compiled with INTERACTIVE defined (frames drawn while something moves) it leaves out the
+// detail maps, the cornea, the key light's shadow and the light through thin flesh: on a
+// software rasteriser the full shader costs about twice as much per pixel.
 // Back faces are lit too (culling is off so the mouth cavity shows from inside): their normal
 // is flipped toward the viewer. Light colours include pi: Lambert radiance = albedo * c * N.L.
 
@@ -114,7 +117,7 @@ float ggx(float nh, float alpha) {
 }
 
 float key_shadow(float n_dot_l) {
-    if (u_shadow_taps == 0 || any(lessThan(v_shadow, vec3(0.0)))
+    if (any(lessThan(v_shadow, vec3(0.0)))
             || any(greaterThan(v_shadow, vec3(1.0)))) {
         return 1.0;
     }
@@ -158,6 +161,7 @@ void main() {
     // of u and v (per metre), T and B unnormalised tangents along +u and +v.
     vec2 uv = v_texcoord;
     vec3 n = ng;
+#ifndef INTERACTIVE
     if (u_use_detail_maps) {
         vec3 dp1 = dFdx(v_position);
         vec3 dp2 = dFdy(v_position);
@@ -185,7 +189,9 @@ void main() {
             n = ng;
         }
     }
+#endif
 
+#ifndef INTERACTIVE
     if (is_eye) {  // the cornea: a smaller sphere on the ball, so its normal turns faster
         int k = distance(v_position, u_eye_centre[0]) < distance(v_position, u_eye_centre[1])
             ? 0 : 1;
@@ -199,6 +205,7 @@ void main() {
             n = cornea;
         }
     }
+#endif
 
     vec3 albedo = u_albedo[part];
     if (u_use_albedo_map) {  // the albedo texture paints every part (iris, teeth, tongue)
@@ -218,29 +225,38 @@ void main() {
     vec3 r = reflect(-v, n);
     float glossy = 1.0 - smoothstep(0.08, 0.3, roughness);
     float fresnel_v = f0 + (1.0 - f0) * pow(1.0 - nv, 5.0);
+    // The key light's shadow and transmission, outside the light loop and behind a uniform
+    // branch: inside the loop llvmpipe paid for the filter on every pixel even with no shadow
+    // map (a draft frame cost 2.5 times as much).
+    vec3 key_visible = vec3(1.0);
+#ifndef INTERACTIVE
+    if (u_shadow_taps > 0) {
+        vec3 l = u_light_direction[0];
+        float ngl = dot(ng, l);
+        // toward the terminator the surface's own cosine (and the scattering LUT) darkens it;
+        // the shadow map, which sees the faceted silhouette, would add a jagged line there
+        float s = mix(1.0, key_shadow(ngl), smoothstep(0.02, 0.3, ngl));
+        key_visible = mix(vec3(s), pow(vec3(s), vec3(0.75, 1.0, 1.06)), sss);
+        if (sss > 0.0) {
+            float stored = texture(u_shadow_depth, v_shadow.xy).r;
+            float thickness = max(v_shadow.z - stored, 0.0) * u_shadow_depth_range + 0.0015;
+            vec3 through = exp(-thickness / vec3(0.006, 0.0022, 0.0012));
+            // only where the surface faces well away from the light: grazing the silhouette the
+            // map reads no depth at all, which is not thin flesh
+            // and only on thin, curved parts (ears, nostril wings): the map cannot tell flesh from
+            // the air between the nose and the cheek behind it
+            float behind = mix(TRANSMISSION_FRONT, 1.0, smoothstep(0.0, 0.7, -dot(l, v)));
+            transmitted = u_light_colour[0] * through
+                * (smoothstep(0.0, 0.5, -ngl) * behind * smoothstep(0.06, 0.25, curvature)
+                   * TRANSMISSION * sss);
+        }
+    }
+#endif
     for (int i = 0; i < LIGHT_COUNT; ++i) {
         vec3 l = u_light_direction[i];
         vec3 c = u_light_colour[i];
-        vec3 visible = vec3(1.0);
+        vec3 visible = i == 0 ? key_visible : vec3(1.0);
         float ngl = dot(ng, l);
-        if (i == 0) {
-            // toward the terminator the surface's own cosine (and the scattering LUT) darkens it;
-            // the shadow map, which sees the faceted silhouette, would add a jagged line there
-            float s = mix(1.0, key_shadow(ngl), smoothstep(0.02, 0.3, ngl));
-            visible = mix(vec3(s), pow(vec3(s), vec3(0.75, 1.0, 1.06)), sss);
-            if (u_shadow_taps > 0 && sss > 0.0) {
-                float stored = texture(u_shadow_depth, v_shadow.xy).r;
-                float thickness = max(v_shadow.z - stored, 0.0) * u_shadow_depth_range + 0.0015;
-                vec3 through = exp(-thickness / vec3(0.006, 0.0022, 0.0012));
-                // only where the surface faces well away from the light: grazing the silhouette the
-                // map reads no depth at all, which is not thin flesh
-                // and only on thin, curved parts (ears, nostril wings): the map cannot tell flesh from
-                // the air between the nose and the cheek behind it
-                float behind = mix(TRANSMISSION_FRONT, 1.0, smoothstep(0.0, 0.7, -dot(l, v)));
-                transmitted += c * through * (smoothstep(0.0, 0.5, -ngl) * behind
-                                              * smoothstep(0.06, 0.25, curvature) * TRANSMISSION * sss);
-            }
-        }
         float nl = dot(n, l);
         vec3 lambert = vec3(max(nl, 0.0));
         if (sss > 0.0) {  // red follows the smooth normal, green and blue keep the detail
