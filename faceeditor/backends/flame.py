@@ -258,6 +258,30 @@ def rodrigues(axis_angles: np.ndarray) -> np.ndarray:
     return np.eye(3)[None] + sin * k + (1.0 - cos) * (k @ k)
 
 
+def kinematic_chain(rotations: np.ndarray, parents: np.ndarray, joints: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """World rotations and skinning translations of each joint, relative to the rest joints.
+
+    Args:
+        rotations: (J, 3, 3) local rotation per joint; parents: (J,) parent index, -1 at the
+            root (parents come before their children).
+        joints: (J, 3) rest joint positions, or (J, 3, K) (the translations are linear in the
+            joints for fixed rotations: K directions at once).
+    Returns:
+        (J, 3, 3) world rotations and (J, 3) or (J, 3, K) translations: a vertex skinned to
+        joint j alone goes to ``world[j] @ v + translation[j]``.
+    """
+    world = np.empty((len(parents), 3, 3))
+    placed = np.empty(np.shape(joints))
+    for j, parent in enumerate(parents):
+        if parent < 0:
+            world[j], placed[j] = rotations[j], joints[j]
+        else:
+            world[j] = world[parent] @ rotations[j]
+            placed[j] = placed[parent] + np.tensordot(world[parent], joints[j] - joints[parent], 1)
+    return world, placed - np.einsum("jab,jb...->ja...", world, joints)
+
+
 def flame_vertices(model: FlameModel, shape: np.ndarray, expression: np.ndarray,
                    pose: np.ndarray) -> np.ndarray:
     """Posed FLAME vertices.
@@ -280,12 +304,9 @@ def flame_vertices(model: FlameModel, shape: np.ndarray, expression: np.ndarray,
     v_posed = v_shaped + (f32(pose_feature) @ model.posedirs).reshape(-1, 3)
     # 4. world transforms down the kinematic chain, relative to the rest joints
     transforms = np.zeros((len(joints), 4, 4))
-    for j, parent in enumerate(model.parents):
-        local = np.eye(4)
-        local[:3, :3] = rotations[j]
-        local[:3, 3] = joints[j] - (joints[parent] if parent >= 0 else 0.0)
-        transforms[j] = local if parent < 0 else transforms[parent] @ local
-    transforms[:, :3, 3] -= np.einsum("jab,jb->ja", transforms[:, :3, :3], joints)
+    transforms[:, :3, :3], transforms[:, :3, 3] = kinematic_chain(rotations, model.parents,
+                                                                  joints)
+    transforms[:, 3, 3] = 1.0
     # 5. linear blend skinning
     blended = (model.weights @ f32(transforms.reshape(-1, 16))).reshape(-1, 4, 4)
     vertices = (blended[:, :3, :3] @ v_posed[:, :, None])[:, :, 0] + blended[:, :3, 3]

@@ -60,7 +60,7 @@ def solve_point_targets(model: FaceModel, params: Mapping[str, float] | np.ndarr
     """New parameters that move ``points`` toward ``targets``.
 
     Args:
-        model: the embedded ``FaceModel``.
+        model: the embedded ``FaceModel``, or a FLAME-based backend (``point_problem``).
         params: current values ({name: value}, missing names at their defaults, or a (P,)
             vector in spec order).
         points: N ``SurfacePoints`` bound to the model's mesh.
@@ -76,11 +76,28 @@ def solve_point_targets(model: FaceModel, params: Mapping[str, float] | np.ndarr
     Returns:
         {name: value} for every parameter of the model.
     """
-    problem = PointProblem.build(model, points, free, symmetric)
+    problem = point_problem(model, points, free, symmetric)
     start = full_vector(model, params)
     solution = problem.solve(start, targets, weights, prior_weight=prior_weight,
                              mean_weight=mean_weight, iterations=iterations)
     return model.spec.to_dict(solution)
+
+
+def point_problem(model, points: SurfacePoints, free: Sequence[str],
+                  symmetric: bool = False) -> PointProblem:
+    """The ``PointProblem`` of ``points`` on ``model``: the embedded ``FaceModel``, or a
+    FLAME-based research backend (``faceeditor.fit.flame_points``, linear in its components).
+
+    Raises:
+        SolverError: a model without a point solver (e.g. a StyleGAN-only backend).
+    """
+    if isinstance(model, FaceModel):
+        return PointProblem.build(model, points, free, symmetric)
+    from faceeditor.fit.flame_points import FlamePointProblem, flame_geometry
+
+    if flame_geometry(model) is not None:
+        return FlamePointProblem.build(model, points, free, symmetric)
+    raise SolverError(f"no point solver for {type(model).__name__} models")
 
 
 def full_vector(model: FaceModel, params: Mapping[str, float] | np.ndarray) -> np.ndarray:

@@ -17,6 +17,9 @@ import numpy as np
 from faceeditor.render.camera import Camera
 from faceeditor.render.geometry import ATTRIBUTE_FORMATS
 from faceeditor.render.program import set_uniform, write_matrix
+from faceeditor.sculpt.picking import faces_near
+
+__all__ = ["LAYER_COLOURS", "HighlightPass", "faces_near"]
 
 #: Linear RGB and mix factor of each layer, drawn in this order.
 LAYER_COLOURS = {
@@ -118,15 +121,3 @@ class HighlightPass:
         for layer in self._layers.values():
             self._free(layer)
 
-
-def faces_near(vertices: np.ndarray, faces: np.ndarray, centres: np.ndarray,
-               radius: float) -> np.ndarray:
-    """(F',) triangles whose centroid lies within ``radius`` of any of ``centres`` ((N, 3))."""
-    centres = np.asarray(centres, np.float64).reshape(-1, 3)
-    if not len(centres):
-        return np.zeros(0, np.int64)
-    centroids = np.asarray(vertices, np.float64)[np.asarray(faces)].mean(1)
-    near = np.zeros(len(centroids), bool)
-    for centre in centres:
-        near |= ((centroids - centre) ** 2).sum(1) < radius * radius
-    return np.flatnonzero(near)

@@ -5,7 +5,8 @@ mouse events first (``Viewport.tool``) while Sculpt mode is on. Hovering highlig
 under the cursor; a left drag on the head sculpts it (one undo step); a left drag beside the
 head, Shift+drag and the middle button still orbit and pan; Ctrl+click pins a point (again
 unpins it); Esc abandons a drag. On release the slider panel scrolls to the sliders the drag
-moved and flashes them, so the artist learns which slider does what.
+moved and flashes them, so the artist learns which slider does what. On a FLAME model
+(``FlameSculptSession``) the same gestures move its components around the grabbed point.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QToolBar
 
 from faceeditor.gui.sculpt_overlay import HighlightPass, faces_near
-from faceeditor.sculpt.regions import RegionMap
+from faceeditor.sculpt.flame import session_for
 from faceeditor.sculpt.session import SculptSession
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class SculptTool(QObject):
         self._cursor = None  # (x, y) of the last drag event
         self._flashes: dict[str, QVariantAnimation] = {}
         self._unsupported_told = False
+        self._expressions = False  # Expression mode (kept across sessions)
 
     # ----------------------------------------------------------------- mode
     @property
@@ -69,29 +71,36 @@ class SculptTool(QObject):
             action.setChecked(on)
 
     def set_expressions(self, on: bool) -> None:
-        """Expression mode: drags move the ARKit expressions instead of the shape."""
-        self._session().expressions = bool(on)
+        """Expression mode: drags move the ARKit (FLAME: expression) components instead of
+        the shape."""
+        self._expressions = bool(on)
+        session = self._session()
+        if session is not None:
+            session.expressions = self._expressions
 
     def clear_pins(self) -> None:
-        self._session().clear_pins()
+        session = self._session()
+        if session is not None:
+            session.clear_pins()
         self._show_pins()
 
-    def _session(self) -> SculptSession:
-        """The session of the window's current state (a new state starts a new session)."""
+    def _session(self) -> SculptSession | None:
+        """The session of the window's current state (a new state starts a new session);
+        None for a model that cannot be sculpted."""
         state = self.window.state
         if self.session is None or self.session.state is not state:
-            expressions = self.session.expressions if self.session is not None else False
-            self.session = SculptSession(state, self.window.model)
-            self.session.expressions = expressions
+            self.session = session_for(state)
+            if self.session is not None:
+                self.session.expressions = self._expressions
         return self.session
 
     def _supported(self) -> bool:
-        if self.viewport.backend is None:
+        if self._session() is not None:
             return True
         if not self._unsupported_told:
             self._unsupported_told = True
-            self.window.notifications.info("Sculpt works on the embedded head model; use the "
-                                           "sliders for this research model")
+            self.window.notifications.info("Sculpt works on the embedded head and FLAME "
+                                           "models; use the sliders for this one")
         return False
 
     # ----------------------------------------------------------------- geometry helpers
@@ -117,8 +126,8 @@ class SculptTool(QObject):
                 return False
             added = session.toggle_pin(hit, mesh)
             self._show_pins()
-            self._status(f"Pinned a point of the {RegionMap.label(session.region_at(hit))}"
-                         if added else "Removed the pin")
+            region = session.region_label(session.region_at(hit)).lower()
+            self._status(f"Pinned a point of the {region}" if added else "Removed the pin")
             return True
         if not session.grab(mesh, camera, pixel, size):
             return False  # beside the head: the viewport orbits
@@ -130,7 +139,7 @@ class SculptTool(QObject):
         self._set_layer("grab", faces_near(mesh.vertices, mesh.faces, grab.anchor[None],
                                            MARK_RADIUS))
         self.viewport.setCursor(Qt.CursorShape.ClosedHandCursor)
-        self._status(f"Sculpting the {RegionMap.label(grab.region).lower()} with "
+        self._status(f"Sculpting the {session.region_label(grab.region).lower()} with "
                      f"{len(grab.free)} sliders · Esc cancels")
         return True
 
@@ -138,13 +147,15 @@ class SculptTool(QObject):
         if not self.active:
             return False
         session = self._session()
+        if session is None:
+            return False
         pixel = (event.position().x(), event.position().y())
         if session.dragging:
             self._cursor = pixel
             mesh, _, size = self._view()
             session.drag(mesh, pixel, size)
             return True
-        if event.buttons() == Qt.MouseButton.NoButton and self.viewport.backend is None:
+        if event.buttons() == Qt.MouseButton.NoButton:
             self.hover(pixel)
         return False
 
@@ -189,19 +200,25 @@ class SculptTool(QObject):
             self._status("Sculpt cancelled")
 
     def hover(self, pixel) -> str | None:
-        """Highlight the region under ``pixel``; returns its name (None off the head)."""
+        """Highlight the region under ``pixel`` (what a drag there sculpts); returns its name
+        (None off the head)."""
         session = self._session()
+        if session is None:
+            return None
         mesh, camera, size = self._view()
         hit = session.hit(mesh, camera, pixel, size)
         region = None if hit is None else session.region_at(hit)
+        # FLAME's neighbourhood follows the cursor: it changes within one region's name
+        faces = None if hit is None else session.highlight(hit, mesh)
+        if region != self.hover_region or faces is not None:
+            self._set_layer("region", faces)
         if region != self.hover_region:
             self.hover_region = region
-            self._set_layer("region", None if region is None else
-                            session.regions.faces_of(region))
             self.viewport.setCursor(Qt.CursorShape.OpenHandCursor if region else
                                     Qt.CursorShape.CrossCursor)
             if region is not None:
-                self._status(f"{RegionMap.label(region)} · drag to sculpt · Ctrl+click pins")
+                self._status(f"{session.region_label(region)} · drag to sculpt · Ctrl+click "
+                             "pins")
         return region
 
     # ----------------------------------------------------------------- drawing

@@ -143,5 +143,18 @@ def on_ray_at_depth(ray: Ray, camera: Camera, point: np.ndarray) -> np.ndarray:
     return ray.at(depth / along if abs(along) > 1e-12 else 0.0)
 
 
-__all__ = ["Hit", "Ray", "camera_axes", "drag_target", "intersect", "on_ray_at_depth", "pick",
-           "project"]
+def faces_near(vertices: np.ndarray, faces: np.ndarray, centres: np.ndarray,
+               radius: float) -> np.ndarray:
+    """(F',) triangles whose centroid lies within ``radius`` of any of ``centres`` ((N, 3))."""
+    centres = np.asarray(centres, np.float64).reshape(-1, 3)
+    if not len(centres):
+        return np.zeros(0, np.int64)
+    centroids = np.asarray(vertices, np.float64)[np.asarray(faces)].mean(1)
+    near = np.zeros(len(centroids), bool)
+    for centre in centres:
+        near |= ((centroids - centre) ** 2).sum(1) < radius * radius
+    return np.flatnonzero(near)
+
+
+__all__ = ["Hit", "Ray", "camera_axes", "drag_target", "faces_near", "intersect",
+           "on_ray_at_depth", "pick", "project"]

@@ -73,6 +73,9 @@ class Grab:
         held: points that keep their place (pins, then neighbours of the region), with
             ``held_positions`` (N, 3) metres at the grab and ``held_weights`` (N,).
         start: (P,) parameter vector at the grab.
+        mirror: the grabbed point's mirror partner that follows it mirrored (a model without
+            mirrored sliders, e.g. FLAME, under the symmetry lock), or None; ``mirror_anchor``
+            (3,) where it was at the grab.
     """
 
     point: SurfacePoints
@@ -84,10 +87,13 @@ class Grab:
     held_positions: np.ndarray
     held_weights: np.ndarray
     start: np.ndarray
+    mirror: SurfacePoints | None = None
+    mirror_anchor: np.ndarray | None = None
 
 
 class SculptSession:
-    """Direct manipulation of one ``ParameterState``'s face.
+    """Direct manipulation of one ``ParameterState``'s face (the embedded head model; its
+    regions are ``RegionMap``'s; ``faceeditor.sculpt.flame`` has the FLAME variant).
 
     Args:
         state: the parameter state every change goes through.
@@ -95,16 +101,26 @@ class SculptSession:
         solver: ``solve_point_targets`` (injected in tests; default the fitting solver's).
     """
 
+    #: the solver's prior weight, the smallest slider change applied and the solver's
+    #: iterations per live update (``PRIOR_WEIGHT``, ``MIN_CHANGE``, ``DRAG_ITERATIONS``)
+    prior_weight = PRIOR_WEIGHT
+    min_change = MIN_CHANGE
+    drag_iterations = DRAG_ITERATIONS
+
     def __init__(self, state: ParameterState, model, solver: Solver | None = None):
         self.state = state
         self.model = model
-        self.regions: RegionMap = region_map(model)
+        self.regions = self._region_map(model)
         self._solver = solver
         self.expressions = False  # Expression mode: drags move the ARKit expressions
         self.pins = SurfacePoints(np.zeros(0, np.int64), np.zeros((0, 3)))
         self.grab_state: Grab | None = None
         self.last_grab: Grab | None = None  # the grab of the last finished drag
         self.last_solve_ms = 0.0
+
+    @staticmethod
+    def _region_map(model) -> RegionMap:
+        return region_map(model)
 
     # ----------------------------------------------------------------- looking
     def hit(self, mesh: FaceMesh, camera: Camera, pixel, size) -> Hit | None:
@@ -114,6 +130,13 @@ class SculptSession:
 
     def region_at(self, hit: Hit) -> str:
         return self.regions.region_of_face(hit.triangle)
+
+    def region_label(self, region: str) -> str:
+        return RegionMap.label(region)
+
+    def highlight(self, hit: Hit, mesh: FaceMesh) -> np.ndarray:
+        """(F',) the triangles a drag at ``hit`` sculpts (what hovering lights up)."""
+        return self.regions.faces_of(self.region_at(hit))
 
     # ----------------------------------------------------------------- pins
     def toggle_pin(self, hit: Hit, mesh: FaceMesh) -> bool:
@@ -145,29 +168,46 @@ class SculptSession:
 
     def grab_hit(self, hit: Hit, mesh: FaceMesh, camera: Camera) -> bool:
         region = self.region_at(hit)
-        corners = np.asarray(mesh.faces)[hit.triangle]
-        free = sculpt_sliders(self.state.spec, self.regions, region, corners,
-                              side=side_of_point(hit.position),
-                              symmetric=self.state.symmetry_lock, expressions=self.expressions)
+        free = self.free_sliders(hit, mesh, region)
         if not free:
             log.info("no %s slider moves this point of the %s", "expression" if
                      self.expressions else "shape", region)
             return False
         vertices = np.asarray(mesh.vertices, np.float64)
-        # an expression moves its neighbours by nature (a smile lifts the cheeks): only shape
-        # drags hold the neighbouring regions still
-        still = (np.zeros(0, np.int64) if self.expressions else
-                 still_vertices(self.state.spec, self.regions, region, free, STILL_POINTS))
+        mirror = self.mirror_point(hit, mesh)
+        still = self.still_vertices(hit, mesh, region, free, mirror)
         still_points = SurfacePoints.of_vertices(still, mesh.faces)
         held = _concatenate(self.pins, still_points)
         held_weights = np.concatenate([np.full(len(self.pins), PIN_WEIGHT),
                                        np.full(len(still), STILL_WEIGHT / max(len(still), 1))])
-        self.grab_state = Grab(hit.point, region, hit.position.copy(), camera, tuple(free), held,
-                               held.positions(vertices, mesh.faces), held_weights,
-                               self.state.vector)
-        what = "expression" if self.expressions else RegionMap.label(region).lower()
+        self.grab_state = Grab(
+            hit.point, region, hit.position.copy(), camera, tuple(free), held,
+            held.positions(vertices, mesh.faces), held_weights, self.state.vector, mirror,
+            None if mirror is None else mirror.positions(vertices, mesh.faces)[0])
+        what = "expression" if self.expressions else self.region_label(region).lower()
         self.state.begin_interaction(f"Sculpt {what}")
         return True
+
+    def free_sliders(self, hit: Hit, mesh: FaceMesh, region: str) -> list[str]:
+        """The parameter names a drag from ``hit`` solves for (``regions.sculpt_sliders``)."""
+        corners = np.asarray(mesh.faces)[hit.triangle]
+        return sculpt_sliders(self.state.spec, self.regions, region, corners,
+                              side=side_of_point(hit.position),
+                              symmetric=self.state.symmetry_lock, expressions=self.expressions)
+
+    def still_vertices(self, hit: Hit, mesh: FaceMesh, region: str, free: list[str],
+                       mirror: SurfacePoints | None) -> np.ndarray:
+        """(N,) vertices held in place during the drag (besides the pins)."""
+        # an expression moves its neighbours by nature (a smile lifts the cheeks): only shape
+        # drags hold the neighbouring regions still
+        if self.expressions:
+            return np.zeros(0, np.int64)
+        return still_vertices(self.state.spec, self.regions, region, free, STILL_POINTS)
+
+    def mirror_point(self, hit: Hit, mesh: FaceMesh) -> SurfacePoints | None:
+        """The point that follows the grabbed one mirrored, or None (here the symmetry lock
+        ties mirrored sliders instead)."""
+        return None
 
     def drag(self, mesh: FaceMesh, pixel, size) -> frozenset[str]:
         """Move the grabbed point toward ``pixel`` (``mesh``: the head as it is now); returns
@@ -177,7 +217,7 @@ class SculptSession:
         current = grab.point.positions(np.asarray(mesh.vertices, np.float64), mesh.faces)[0]
         # on the cursor's ray, at the point's present depth: the view plane moves, depth is free
         target = on_ray_at_depth(ray, grab.camera, current)
-        return self._solve(target, DRAG_ITERATIONS)
+        return self._solve(target, self.drag_iterations)
 
     def settle(self, mesh: FaceMesh, pixel, size) -> frozenset[str]:
         """One longer solve toward ``pixel`` (after the last move, before release)."""
@@ -211,19 +251,24 @@ class SculptSession:
         points = _concatenate(grab.point, grab.held)
         targets = np.concatenate([target[None], grab.held_positions]) * 1000.0  # mm
         weights = np.concatenate([[1.0], grab.held_weights])
+        if grab.mirror is not None:  # the partner moves by the drag reflected across x = 0
+            moved = grab.mirror_anchor + (target - grab.anchor) * (-1.0, 1.0, 1.0)
+            points = _concatenate(points, grab.mirror)
+            targets = np.concatenate([targets, moved[None] * 1000.0])
+            weights = np.concatenate([weights, [1.0]])
         started = time.perf_counter()
         # from the values at the grab each time: the prior measures the whole drag's change,
         # and where the cursor ends decides the result, not the path it took
         solved = self.solver(self.model, grab.start, points, targets, weights,
-                             list(grab.free), PRIOR_WEIGHT, self.state.symmetry_lock,
+                             list(grab.free), self.prior_weight, self.state.symmetry_lock,
                              iterations)
         self.last_solve_ms = (time.perf_counter() - started) * 1000.0
         before = self.state.vector
         spec = self.state.spec
-        # changes below MIN_CHANGE of a slider's range are solver noise: keep the old value
+        # changes below min_change of a slider's range are solver noise: keep the old value
         values = {name: solved[name] for name in grab.free if name in solved
                   and abs(solved[name] - before[spec[name].index])
-                  > MIN_CHANGE * (spec[name].maximum - spec[name].minimum)}
+                  > self.min_change * (spec[name].maximum - spec[name].minimum)}
         self.state.set_values(values, label=f"Sculpt {grab.region}")
         after = self.state.vector
         return frozenset(self.state.spec.params[i].name
