@@ -376,13 +376,19 @@ def test_slow_interactive_frames_lower_the_drawing_scale(make_window, qtbot):
     viewport = window.viewport
     viewport.adaptive_resolution = True
     viewport._interactive_frame = True
-    for expected in (0.75, 0.5, 0.5):
-        for _ in range(3):
-            viewport._adapt_scale(80.0)
-        assert viewport.scale == expected
-    for _ in range(10):
+    viewport._adapt_scale(80.0)
+    assert viewport.scale == 1.0  # one slow frame is not enough
+    viewport._adapt_scale(80.0)
+    assert viewport.scale == 0.5  # four times the budget: half the pixels a side
+    for _ in range(2):
+        viewport._adapt_scale(30.0)
+    assert viewport.scale == 0.375  # at least one step down, never below the last scale
+    for _ in range(4):
+        viewport._adapt_scale(80.0)
+    assert viewport.scale == 0.375
+    for _ in range(20):
         viewport._adapt_scale(2.0)
-    assert viewport.scale == 0.75
+    assert viewport.scale == 0.75  # fast frames climb back one step per ten
     before = face_region(viewport_pixels(window))  # drawn at 3/4 size and stretched
     viewport.scale = 1.0
     assert np.abs(face_region(viewport_pixels(window)) - before).mean() < 8

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from faceeditor.gui.viewport import ViewSettings
+from faceeditor.gui.view_settings import ViewSettings
 from faceeditor.project import (
     SUFFIX,
     Autosave,

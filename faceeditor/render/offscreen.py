@@ -388,7 +388,10 @@ class OffscreenRenderer:
         the surface drawn last is not uploaded again (meshes are not modified in place), so
         redrawing an unchanged head (orbiting the camera) costs no buffer writes."""
         level = self._quality.subdivision
-        surface = self._surfaces.get(mesh, level, occlusion=self._quality.occlusion)
+        if self._quality.interactive:
+            surface = self._surfaces.plain(mesh)
+        else:
+            surface = self._surfaces.get(mesh, level, occlusion=self._quality.occlusion)
         self._level = level
         slot = self._slots.get(level)
         if slot is not None:

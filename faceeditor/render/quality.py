@@ -27,7 +27,8 @@ class Quality:
             and smooths edges with FXAA (a software rasteriser shades every sample, so 4x
             multisampling costs about 2.5x the frame; FXAA costs a few percent).
         interactive: draw with the cheaper variant of the face shader (no detail maps, cornea,
-            key-light shadow or transmission): frames drawn while something moves.
+            key-light shadow or transmission) and constant per-vertex shading inputs (no
+            curvature or wet line to compute per shape): frames drawn while something moves.
     """
 
     name: str

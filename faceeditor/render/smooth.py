@@ -80,6 +80,7 @@ class SurfaceCache:
         self._baked_occlusion = False
         self._eyes = DEFAULT_EYES
         self._levels: dict[int, SmoothSurface] = {}
+        self._plain: SmoothSurface | None = None
 
     def get(self, mesh: FaceMesh, level: int, occlusion: bool) -> SmoothSurface:
         """``mesh`` subdivided ``level`` times (0 = as is) with its surface values; with
@@ -108,6 +109,19 @@ class SurfaceCache:
         if level not in self._levels:
             self._levels[level] = self._subdivided(mesh, topology, level)
         return self._levels[level]
+
+    def plain(self, mesh: FaceMesh) -> SmoothSurface:
+        """``mesh`` as is with constant surface values (open sky, a cheek's curvature, no wet
+        line) and no eyes: interactive frames, which cost no per-shape work (curvature and
+        wet line take ~15 ms a shape). The same object while ``mesh`` is."""
+        if self._plain is None or self._plain.mesh is not mesh:
+            count = int(np.shape(mesh.vertices)[0])
+            surface = self._plain.surface if self._plain is not None else None
+            if surface is None or len(surface) != count:
+                surface = np.empty((count, 3), np.float32)
+                surface[:] = (1.0, DEFAULT_CURVATURE, 0.0)
+            self._plain = SmoothSurface(mesh, surface, DEFAULT_EYES)
+        return self._plain
 
     def _topology_of(self, mesh: FaceMesh, level: int) -> _Topology:
         key = (id(mesh.faces), id(mesh.face_uvs), id(mesh.face_parts), len(mesh.uvs),
