@@ -10,7 +10,8 @@ astronaut photo, printed as tables next to the average head (no fit) as the refe
 * astronaut (skimage, public domain): landmark reprojection error in % of the eye distance and
   a preview PNG (out/fit_astronaut.png) to look at.
 
-Run: ``.venv/bin/python benchmarks/fit_quality.py [--heads N] [--size PIXELS]``.
+Run: ``.venv/bin/python benchmarks/fit_quality.py [--heads N] [--size PIXELS] [--only PART]``
+(PART: photo, scan or astronaut; all three by default).
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heads", type=int, default=20)
     parser.add_argument("--size", type=int, default=512, help="synthetic photo size")
+    parser.add_argument("--only", choices=("photo", "scan", "astronaut"),
+                        help="run one part only")
     args = parser.parse_args()
+    parts = {args.only} if args.only else {"photo", "scan", "astronaut"}
 
     from faceeditor.fit.meshio import ScanMesh
     from faceeditor.fit.pipeline import FitOptions, NoFaceError, fit_photo
@@ -93,38 +97,54 @@ def main() -> None:
     photo = {"fit": [], "mean": [], "expr": [], "expr_mean": [], "yaw": [], "s": []}
     scan = {"fit": [], "mean": [], "s": []}
     missed = 0
-    for params, yaw in synthetic_heads(model, args.heads):
+    for index, (params, yaw) in enumerate(synthetic_heads(model, args.heads)):
         truth = model.evaluate(params)
-        image = render(model, params, yaw, args.size)
-        started = time.perf_counter()
-        try:
-            result = fit_photo(model, image, FitOptions(texture="photo", texture_size=1024))
-        except NoFaceError:
-            missed += 1
-            continue
-        photo["s"].append(time.perf_counter() - started)
-        fitted = model.evaluate(result.params)
-        photo["fit"].append(np.median(aligned_error(fitted, truth, face)))
-        photo["mean"].append(np.median(aligned_error(mean_mesh, truth, face)))
-        photo["expr"].append(np.mean([abs(result.params[n] - params[n]) for n in expression_names]))
-        photo["expr_mean"].append(np.mean([params[n] for n in expression_names]))
-        # scan of the same head
-        mesh = model.evaluate(params)
-        rng = np.random.default_rng(len(scan["fit"]))
-        faces = mesh.faces[mesh.face_parts == 0]
-        faces = faces[rng.random(len(faces)) > 0.05].astype(np.int64)
-        z_up = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
-        vertices = (np.asarray(mesh.vertices, np.float64) @ z_up.T * 1000.0
-                    + rng.normal(0, 0.2, (len(mesh.vertices), 3)))
-        started = time.perf_counter()
-        scan_params, _, _ = fit_scan(model, ScanMesh(vertices, faces))
-        scan["s"].append(time.perf_counter() - started)
-        fitted = model.evaluate(scan_params)
-        scan["fit"].append(np.median(aligned_error(fitted, truth, face)))
-        scan["mean"].append(np.median(aligned_error(mean_mesh, truth, face)))
-        yaw_fit = result.stats.get("yaw")
-        if yaw_fit is not None:
-            photo["yaw"].append(abs(yaw_fit - yaw))
+        if "photo" in parts:
+            image = render(model, params, yaw, args.size)
+            started = time.perf_counter()
+            try:
+                result = fit_photo(model, image, FitOptions(texture="photo", texture_size=1024))
+            except NoFaceError:
+                missed += 1
+                result = None
+            if result is not None:
+                photo["s"].append(time.perf_counter() - started)
+                fitted = model.evaluate(result.params)
+                photo["fit"].append(np.median(aligned_error(fitted, truth, face)))
+                photo["mean"].append(np.median(aligned_error(mean_mesh, truth, face)))
+                photo["expr"].append(np.mean([abs(result.params[n] - params[n])
+                                              for n in expression_names]))
+                photo["expr_mean"].append(np.mean([params[n] for n in expression_names]))
+                yaw_fit = result.stats.get("yaw")
+                if yaw_fit is not None:
+                    photo["yaw"].append(abs(yaw_fit - yaw))
+        if "scan" in parts:  # a scan of the same head
+            rng = np.random.default_rng(index)
+            faces = truth.faces[truth.face_parts == 0]
+            faces = faces[rng.random(len(faces)) > 0.05].astype(np.int64)
+            z_up = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+            vertices = (np.asarray(truth.vertices, np.float64) @ z_up.T * 1000.0
+                        + rng.normal(0, 0.2, (len(truth.vertices), 3)))
+            started = time.perf_counter()
+            scan_params, _, _ = fit_scan(model, ScanMesh(vertices, faces))
+            scan["s"].append(time.perf_counter() - started)
+            fitted = model.evaluate(scan_params)
+            scan["fit"].append(np.median(aligned_error(fitted, truth, face)))
+            scan["mean"].append(np.median(aligned_error(mean_mesh, truth, face)))
+    if "photo" in parts:
+        report_photo(args, photo, missed)
+    if "scan" in parts:
+        table("Scan round trip (noise 0.2 mm, 5% holes): face scan-to-mesh error",
+              [("fitted", scan["fit"]), ("average head (no fit)", scan["mean"])], "mm")
+    times = [(name, values) for name, values in (("photo (incl. 1024 px texture)", photo["s"]),
+                                                  ("scan", scan["s"])) if values]
+    if times:
+        table("Time per fit", times, "s")
+    if "astronaut" in parts:
+        astronaut(model)
+
+
+def report_photo(args, photo: dict, missed: int) -> None:
     print(f"{args.heads} synthetic heads ({missed} without a detected face), photos "
           f"{args.size} px, yaw -40..40")
     table("Photo round trip: face scan-to-mesh error after similarity alignment",
@@ -135,13 +155,12 @@ def main() -> None:
           [("fitted", photo["expr"]), ("all expressions at 0", photo["expr_mean"])], "slider")
     if photo["yaw"]:
         table("Photo: yaw error", [("fitted", photo["yaw"])], "degrees")
-    table("Scan round trip (noise 0.2 mm, 5% holes): face scan-to-mesh error",
-          [("fitted", scan["fit"]), ("average head (no fit)", scan["mean"])], "mm")
-    table("Time per fit", [("photo (incl. 1024 px texture)", photo["s"]),
-                           ("scan", scan["s"])], "s")
 
+
+def astronaut(model) -> None:
     import skimage.data
 
+    from faceeditor.fit.pipeline import FitOptions, fit_photo
     from faceeditor.render import save_png
 
     image = skimage.data.astronaut()
