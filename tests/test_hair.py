@@ -118,44 +118,43 @@ def test_binding_follows_expressions(model):
 
 
 def test_hair_stays_outside_the_head_at_every_expression(model):
-    """Card centre lines, every 3rd point, on all 52 expressions at 1.0 and extreme shapes.
+    """Every card vertex (as drawn and exported), on all 52 expressions at 1.0 and extreme
+    shapes, against the outer surface (skin and eyeballs).
 
-    Stated offsets: brows and scalp hair above the ears never go below the skin; lashes at
-    most 2.5 mm into the lids (eyeWide pulls the upper lid into the brow fold); long hair and
-    beards hanging beside the moving jaw are not collided at run time, so at most 2 % of their
-    points may be inside, by at most 4 cm (jawOpen). Points below the neck's cut edge are
-    not checked (nothing is inside there).
+    Stated offsets: brows never below the skin; lashes at most 1.5 mm into the lids (a closing
+    lid bends under its rigid lashes faster than the push-out's tangent planes follow); scalp
+    hair above the ears at most 1 mm (a card edge across the curved scalp). Elsewhere long hair and beards keep at most 1 %
+    of their vertices more than 1 mm inside: mouthClose alone drives the lower lip up through
+    the upper lip (and its moustache), and beside the ears the side of the nearest point is
+    ill-defined on the ear's thin rim. Points below the neck's cut edge are not checked.
     """
     params = _params(model, hair_style=HAIR_STYLES.index("long wavy"), beard_style=3)
     hair = hair_for(model, params)
+    rest_meshes = hair.evaluate(model.evaluate(model.default_params()))
     eye_y = rest_head(model).eye_y
     cases = [{name.name: 1.0} for name in model.spec.of_kind("expression")]
     cases += [{"head_scale_horiz": 1.0}, {"head_scale_vert": -1.0}, {"age": 1.0, "weight": 1.0}]
+    worst = {}
     for case in cases:
-        values = {**params, **case}
-        mesh = model.evaluate(values)
+        mesh = model.evaluate({**params, **case})
         head = HeadShape.of(mesh)
-        vertices = np.asarray(mesh.vertices, np.float64)
-        for layer in hair.layers:
+        cut = np.asarray(mesh.vertices)[:, 1].min() + 0.02
+        for layer, drawn, rest in zip(hair.layers, hair.evaluate(mesh), rest_meshes):
             if not isinstance(layer, CardLayer):
                 continue
-            rest = layer.centre_lines(rest_head(model).vertices, rest_head(model).faces)
-            points = layer.centre_lines(vertices, mesh.faces)[:, ::3].reshape(-1, 3)
-            rest = rest[:, ::3].reshape(-1, 3)
-            # below the neck's cut edge nothing is inside (the mesh is open there)
-            above_cut = points[:, 1] > vertices[:, 1].min() + 0.02
-            points, rest = points[above_cut], rest[above_cut]
-            depth = head.signed_distance(points)
-            if layer.name == "eyebrows":
-                assert depth.min() > -1e-4, case
-            elif layer.name == "eyelashes":
-                assert depth.min() > -0.0025, case
-            else:
-                crown = rest[:, 1] > eye_y + 0.035
-                if layer.name == "hair":
-                    assert depth[crown].min() > -1e-4, case
-                assert (depth < -5e-4).mean() < 0.02, case
-                assert depth.min() > -0.04, case
+            keep = drawn.positions[:, 1] > cut  # the mesh is open below the neck's cut edge
+            depth = head.signed_distance(drawn.positions[keep].astype(np.float64))
+            crown = rest.positions[keep, 1] > eye_y + 0.035
+            name = "crown" if layer.name == "hair" else layer.name
+            values = depth[crown] if layer.name == "hair" else depth
+            worst[name] = min(worst.get(name, 0.0), values.min())
+            if layer.name in ("hair", "beard"):
+                share = (depth < -0.001).mean()
+                worst[layer.name + " share"] = max(worst.get(layer.name + " share", 0.0), share)
+    assert worst["eyebrows"] > -1e-4, worst
+    assert worst["eyelashes"] > -0.0015, worst
+    assert worst["crown"] > -0.001, worst
+    assert worst["hair share"] < 0.01 and worst["beard share"] < 0.01, worst
 
 
 def test_colour_darkens_with_melanin_and_reddens_with_pheomelanin():

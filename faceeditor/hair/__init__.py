@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from faceeditor.hair.binding import CapLayer, CardLayer, HairMesh
+from faceeditor.hair.collision import expression_deltas
 from faceeditor.hair.face_hair import beard_coverage, grow_beard, grow_eyebrows, grow_eyelashes
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.scalp import grow_scalp_hair, scalp_coverage
@@ -63,7 +64,7 @@ class HairAsset:
             if isinstance(layer, CapLayer):
                 out.append(layer.evaluate(vertices, normals))
             else:
-                out.append(layer.evaluate(vertices, np.asarray(mesh.faces)))
+                out.append(layer.evaluate(vertices, np.asarray(mesh.faces), normals))
         return out
 
     @property
@@ -90,7 +91,7 @@ class _Cache:
         return value
 
 
-_heads = _Cache(2)
+_heads = _Cache(4)
 _parts = _Cache(32)
 
 
@@ -98,6 +99,12 @@ def rest_head(model) -> HeadShape:
     """The neutral default head hair is grown on (cached per model)."""
     return _heads.get((model.model_id, model.version, id(model)),
                       lambda: HeadShape.of(model.evaluate(model.default_params())))
+
+
+def rest_deltas(model) -> np.ndarray:
+    """(E, V, 3) how each head vertex moves at each expression (cached per model)."""
+    return _heads.get(("deltas", model.model_id, model.version, id(model)),
+                      lambda: expression_deltas(model))
 
 
 def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_PARTS
@@ -108,11 +115,13 @@ def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_P
     layers: list[CardLayer | CapLayer] = []
     for part in parts:
         key = (id(head), part, settings.key(_PART_INPUTS[part]))
-        layers.extend(_parts.get(key, lambda part=part: _grow_part(head, settings, part)))
+        layers.extend(_parts.get(key, lambda part=part: _grow_part(
+            head, rest_deltas(model), settings, part)))
     return HairAsset(layers)
 
 
-def _grow_part(head: HeadShape, settings: HairSettings, part: str) -> list:
+def _grow_part(head: HeadShape, deltas: np.ndarray, settings: HairSettings, part: str
+               ) -> list:
     rng = np.random.default_rng([20261202, _SEEDS[part]])
     colour = hair_colour(settings["hair_melanin"], settings["hair_redness"])
     grey = settings["hair_grey"]
@@ -124,17 +133,17 @@ def _grow_part(head: HeadShape, settings: HairSettings, part: str) -> list:
         if strands is not None:  # draw inner layers first
             order = np.argsort(strands.shade, kind="stable")
             strands = _subset(strands, order)
-        layers = [cap, strands and CardLayer.bind("hair", strands, head)]
+        layers = [cap, strands and CardLayer.bind("hair", strands, head, deltas)]
     elif part == "eyebrows":
         strands = grow_eyebrows(head, settings, rng)
-        layers = [strands and CardLayer.bind("eyebrows", strands, head)]
+        layers = [strands and CardLayer.bind("eyebrows", strands, head, deltas)]
     elif part == "eyelashes":
         strands = grow_eyelashes(head, settings, rng)
-        layers = [strands and CardLayer.bind("eyelashes", strands, head)]
+        layers = [strands and CardLayer.bind("eyelashes", strands, head, deltas)]
     elif part == "beard":
         cap = CapLayer.of("beard", head, beard_coverage(head, settings), painted * 0.7)
         strands = grow_beard(head, settings, rng)
-        layers = [cap, strands and CardLayer.bind("beard", strands, head)]
+        layers = [cap, strands and CardLayer.bind("beard", strands, head, deltas)]
     return [layer for layer in layers if layer is not None]
 
 

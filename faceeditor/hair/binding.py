@@ -4,8 +4,11 @@ Every card point is a surface point (triangle + barycentric weights, ``SurfacePo
 offset and a half-width vector expressed in that triangle's frame (tangent, bitangent, face
 normal). Evaluating on a new head is a gather, a few (M, 3) products and no search:
 
-    cards = CardLayer.bind(strands, head)         # once, on the rest head
-    mesh = cards.evaluate(vertices, normals)      # every frame, any head / expression
+    cards = CardLayer.bind(name, strands, head, deltas)  # once, on the rest head
+    mesh = cards.evaluate(vertices, faces, normals)      # every frame, any head / expression
+
+Card points the surface near them could reach at some expression are lifted back out while
+evaluating (``collision.Guard``).
 
 Painted layers (``CapLayer``: hair painted on the scalp, a beard's shadow) are skin triangles
 lifted ``CAP_OFFSET`` along the vertex normals, with a per-vertex opacity.
@@ -17,6 +20,7 @@ import dataclasses
 
 import numpy as np
 
+from faceeditor.hair.collision import Guard
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.strands import ATLAS_COLUMNS, Strands, normalize
 from faceeditor.model.surface import SurfacePoints
@@ -69,9 +73,13 @@ class CardLayer:
     uvs: np.ndarray  # (N*K*2, 2) float32
     colours: np.ndarray  # (N*K*2, 4) float32
     indices: np.ndarray  # (N*(K-1)*2, 3) uint32
+    guard: Guard  # centre points lifted out of the head while evaluating
 
     @classmethod
-    def bind(cls, name: str, strands: Strands, head: HeadShape) -> CardLayer:
+    def bind(cls, name: str, strands: Strands, head: HeadShape, deltas: np.ndarray
+             ) -> CardLayer:
+        """Bind ``strands`` to ``head``; ``deltas`` ((E, V, 3), ``collision.expression_deltas``)
+        say how the head moves over the expressions (which points need guarding)."""
         n, k = strands.points.shape[:2]
         centre = strands.points.reshape(-1, 3)
         tangent = normalize(np.gradient(strands.points, axis=1))
@@ -102,7 +110,8 @@ class CardLayer:
         return cls(name, points, offsets, sides, unique, (n, k), matrix,
                    uvs.reshape(-1, 2).astype(np.float32),
                    np.ascontiguousarray(colours.reshape(-1, 4), np.float32),
-                   strip_indices(n, k))
+                   strip_indices(n, k),
+                   Guard.of(centre, (points.corners(head.faces), weights), head, deltas))
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -116,8 +125,10 @@ class CardLayer:
         rows = self.matrix.shape[0] // 3
         return (self.matrix[:rows] @ self._stacked(vertices, faces)).reshape(*self.shape, 3)
 
-    def evaluate(self, vertices: np.ndarray, faces: np.ndarray) -> HairMesh:
+    def evaluate(self, vertices: np.ndarray, faces: np.ndarray, normals: np.ndarray
+                 ) -> HairMesh:
         out = self.matrix @ self._stacked(vertices, faces).astype(np.float32, copy=False)
+        self.guard.apply(out[:len(out) // 3], vertices, normals)
         centre, side, tangent = out.reshape(3, -1, 1, 3)
         positions = np.concatenate([centre - side, centre + side], 1).reshape(-1, 3)
         tangents = np.broadcast_to(tangent, (len(tangent), 2, 3)).reshape(-1, 3)

@@ -22,7 +22,8 @@ class HeadShape:
 
     Attributes:
         vertices, normals: (V, 3) float64 rest positions and unit normals.
-        faces: (F, 3) triangles; ``skin``: (F_skin,) indices of the skin triangles.
+        faces: (F, 3) triangles; ``skin``: (F_skin,) indices of the skin triangles;
+        ``face_parts``: (F,) the part of every triangle (``PART_NAMES``).
         eye_centres: (2, 3) centres of the left (+X) and right eyeballs' visible front.
         centre, radius: the sphere fitted to the cranium (above the brows).
     """
@@ -34,6 +35,8 @@ class HeadShape:
     eye_centres: np.ndarray
     centre: np.ndarray
     radius: float
+    face_parts: np.ndarray
+    _cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, mesh: FaceMesh) -> HeadShape:
@@ -49,7 +52,7 @@ class HeadShape:
         skin_vertices = vertices[np.unique(faces[skin])]
         cranium = skin_vertices[skin_vertices[:, 1] > eye_centres[0, 1] + 0.035]
         centre, radius = _fit_sphere(cranium)
-        return cls(vertices, normals, faces, skin, eye_centres, centre, radius)
+        return cls(vertices, normals, faces, skin, eye_centres, centre, radius, parts)
 
     # -- derived measurements ---------------------------------------------------------------
 
@@ -62,10 +65,30 @@ class HeadShape:
         return np.unique(self.faces[self.skin])
 
     @cached_property
-    def _centroid_tree(self):
+    def outer(self) -> np.ndarray:
+        """Triangle ids of the head's outer surface: the skin and the eyeballs in its openings
+        (what hair must stay outside of)."""
+        eyes = np.flatnonzero(self.face_parts == PART_NAMES.index("eyes"))
+        return np.concatenate([self.skin, eyes])
+
+    @cached_property
+    def outer_vertex_ids(self) -> np.ndarray:
+        return np.unique(self.faces[self.outer])
+
+    @cached_property
+    def vertex_tree(self):
+        """A k-d tree of the outer surface's vertices (``outer_vertex_ids`` order)."""
         from scipy.spatial import cKDTree
 
-        return cKDTree(self.vertices[self.faces[self.skin]].mean(1))
+        return cKDTree(self.vertices[self.outer_vertex_ids])
+
+    def _tree(self, triangles: np.ndarray):
+        key = ("tree", len(triangles))
+        if key not in self._cache:
+            from scipy.spatial import cKDTree
+
+            self._cache[key] = cKDTree(self.vertices[self.faces[triangles]].mean(1))
+        return self._cache[key]
 
     def push_out(self, points: np.ndarray, clearance) -> np.ndarray:
         """``points`` ((..., 3)) moved along the face normal of their nearest skin triangle
@@ -83,29 +106,33 @@ class HeadShape:
         return (flat + lift[:, None] * normal).reshape(points.shape)
 
     def signed_distance(self, points: np.ndarray) -> np.ndarray:
-        """(N,) distance of ``points`` ((N, 3)) to the skin, negative inside (by the face
-        normal of the nearest triangle)."""
-        triangles, weights = self.nearest_surface(points)
+        """(N,) distance of ``points`` ((N, 3)) to the outer surface (skin and eyeballs),
+        negative inside. The side is read from the interpolated vertex normal at the nearest
+        point: a face normal misreads points beside a thin rim (behind the ear) whose nearest
+        point lies on an edge."""
+        triangles, weights = self.nearest_surface(points, among=self.outer)
         corners = self.vertices[self.faces[triangles]]
         nearest = np.einsum("nk,nkd->nd", weights, corners)
-        normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-        normal /= np.maximum(np.linalg.norm(normal, axis=-1, keepdims=True), 1e-20)
         offset = points - nearest
-        return np.linalg.norm(offset, axis=-1) * np.sign((offset * normal).sum(-1))
+        side = (offset * self.normals_at(triangles, weights)).sum(-1)
+        return np.linalg.norm(offset, axis=-1) * np.sign(side)
 
-    def nearest_surface(self, points: np.ndarray, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
-        """(triangle (N,), barycentric weights (N, 3)) of the nearest skin point to each of
-        ``points`` ((N, 3)), searched among the ``k`` skin triangles with the nearest centroids."""
+    def nearest_surface(self, points: np.ndarray, k: int = 8, among: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(triangle (N,), barycentric weights (N, 3)) of the nearest skin point (or of the
+        nearest point on the triangles ``among``) to each of ``points`` ((N, 3)), searched
+        among the ``k`` triangles with the nearest centroids."""
+        from faceeditor.model.surface import _closest_barycentric
+
+        among = self.skin if among is None else among
         points = np.asarray(points, np.float64).reshape(-1, 3)
-        _, near = self._centroid_tree.query(points, k=k)
+        _, near = self._tree(among).query(points, k=k)
         triangles = np.zeros(len(points), np.int64)
         weights = np.zeros((len(points), 3))
         for start in range(0, len(points), 4096):
             block = slice(start, start + 4096)
-            candidates = self.skin[near[block]]  # (n, k)
+            candidates = among[near[block]]  # (n, k)
             corners = self.vertices[self.faces[candidates]]  # (n, k, 3, 3)
-            from faceeditor.model.surface import _closest_barycentric
-
             w = _closest_barycentric(points[block, None, :], corners)  # (n, k, 3)
             q = np.einsum("nkc,nkcd->nkd", w, corners)
             pick = np.argmin(((q - points[block, None, :]) ** 2).sum(-1), axis=1)
