@@ -35,10 +35,13 @@ def test_dragging_a_flame_head_moves_its_components_and_undo_restores(make_windo
     vertex = int(np.argmin(score))
     start = screen(window, before[vertex:vertex + 1])[0]
 
+    still = window.viewport.grab_image(antialiased=True).astype(int)  # a subdivided surface
     assert window.sculpt.hover(tuple(start)) == "surface"
     assert len(window.sculpt.highlight.faces("region")) > 0
-    tinted = viewport_pixels(window).astype(int) - plain
-    assert (np.abs(tinted).max(2) > 10).sum() > 100  # the neighbourhood lights up
+    tinted = window.viewport.grab_image(antialiased=True).astype(int) - still
+    lit = np.argwhere(np.abs(tinted).max(2) > 10)  # (y, x): the neighbourhood lights up
+    reach = np.linalg.norm(lit[:, ::-1] - start, axis=1)
+    assert len(lit) > 100 and reach.min() < 2 and reach.max() < 120, (reach.min(), reach.max())
 
     cursor = mouse_drag(qtbot, window, start, (0, -30))
 

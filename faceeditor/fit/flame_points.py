@@ -53,25 +53,77 @@ def joint_basis(geometry) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
+@dataclasses.dataclass(frozen=True)
+class _Corners:
+    """The constant data of the triangle corners of some points (U unique vertices).
+
+    Attributes:
+        blend: (N, U) barycentric weight of each corner in each point.
+        template: (U, 3) template positions; directions: (U * 3, K) per coefficient (rows
+            vertex-major, as FLAME stores them); posedirs: (9 (J - 1), U * 3) pose
+            correctives; weights: (U, J) skinning weights.
+    """
+
+    blend: np.ndarray
+    template: np.ndarray
+    directions: np.ndarray
+    posedirs: np.ndarray
+    weights: np.ndarray
+
+
+def _corner_data(geometry, points: SurfacePoints) -> _Corners:
+    """``_Corners`` of ``points``, cached on ``geometry`` (the last ``CACHED_MAPS`` sets)."""
+    cache = geometry.__dict__.setdefault("_fit_point_corners", {})
+    key = (points.triangles.tobytes(), points.weights.tobytes())
+    if key in cache:
+        return cache[key]
+    flame = geometry.flame
+    corners = points.corners(flame.faces).astype(np.int64).reshape(-1)  # (N * 3,)
+    weights = points.weights.reshape(-1)
+    point = np.repeat(np.arange(len(points)), 3)
+    present = weights != 0.0  # a point at a vertex needs only that vertex
+    used, inverse = np.unique(corners[present], return_inverse=True)
+    blend = np.zeros((len(points), len(used)))
+    np.add.at(blend, (point[present], inverse.reshape(-1)), weights[present])
+    rows = (used[:, None] * 3 + np.arange(3)).reshape(-1)
+    directions = np.concatenate([flame.shapedirs[rows], flame.exprdirs[rows]], 1)
+    while len(cache) >= CACHED_MAPS:
+        cache.pop(next(iter(cache)))  # the oldest
+    cache[key] = _Corners(blend, flame.v_template[used].astype(np.float64),
+                          directions.astype(np.float64),
+                          flame.posedirs[:, rows].astype(np.float64),
+                          flame.weights[used].astype(np.float64))
+    return cache[key]
+
+
 @dataclasses.dataclass
 class FlamePointProblem(PointProblem):
     """``PointProblem`` of a FLAME-based backend (see the module doc).
 
-    Attributes (besides ``PointProblem``'s; ``matrix`` and ``offset`` hold the linear map at
-    ``pose``, refreshed when a vector with another pose is evaluated):
+    Only the free coefficients get columns: the others keep their values through a solve, so
+    their part is folded into the offset. ``matrix`` (K', N, 3) and ``offset`` (N, 3) hold the
+    map at ``key`` (the pose and the fixed coefficients), refreshed when a vector with another
+    one is evaluated (the jaw's pose, when it is free).
+
+    Attributes (besides ``PointProblem``'s):
         geometry: the backend's ``FlameGeometry``.
         points: the surface points.
         coefficients: (K,) parameter indices of the shape then expression coefficients.
+        free_columns: (K',) the free ones among them (positions in ``coefficients``).
         pose_index: (J * 3,) parameter indices of the pose, ``JOINT_NAMES`` order.
-        pose: (J * 3,) the pose ``matrix`` and ``offset`` belong to.
+        group_column: (G,) the position in ``free_columns`` of each solver variable that is
+            one coefficient, -1 for any other.
+        key: the pose and fixed coefficients ``matrix`` and ``offset`` belong to.
     """
 
     geometry: object
     points: SurfacePoints
     coefficients: np.ndarray
+    free_columns: np.ndarray
     pose_index: np.ndarray
-    pose: np.ndarray
-    group_column: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    group_column: np.ndarray
+    key: bytes = b""
+    _shaped: tuple = ()  # (fixed coefficients' bytes, the pose-independent arrays)
 
     @classmethod
     def build(cls, model, points: SurfacePoints, free, symmetric: bool = False
@@ -84,63 +136,77 @@ class FlamePointProblem(PointProblem):
             raise SolverError("surface points are bound to a different mesh "
                               f"(triangle {int(points.triangles.max())} of {len(faces)})")
         spec = model.spec
+        groups = free_variables(model, free, symmetric)
         coefficients = np.concatenate([spec.indices("shape"), spec.indices("expression")])
-        pose_index = spec.indices("pose")
-        problem = cls(model, free_variables(model, free, symmetric), np.zeros(0),
-                      np.zeros((len(points), 3)), spec.defaults.astype(np.float64),
-                      np.asarray(model.latent_scale(), np.float64), geometry, points,
-                      coefficients, pose_index, np.full(len(pose_index), np.nan))
-        # the coefficient column of every variable that is one coefficient (-1: any other)
-        column_of = {int(index): k for k, index in enumerate(coefficients)}
-        problem.group_column = np.array([column_of.get(members[0], -1) if len(members) == 1
-                                         else -1 for members in problem.groups], np.int64)
-        problem._set_pose(np.zeros(len(pose_index)))
-        return problem
+        members = {index for group in groups for index in group}
+        free_columns = np.flatnonzero([int(index) in members for index in coefficients])
+        column_of = {int(coefficients[k]): c for c, k in enumerate(free_columns)}
+        group_column = np.array([column_of.get(group[0], -1) if len(group) == 1 else -1
+                                 for group in groups], np.int64)
+        return cls(model, groups, np.zeros((len(free_columns), len(points), 3)),
+                   np.zeros((len(points), 3)), spec.defaults.astype(np.float64),
+                   np.asarray(model.latent_scale(), np.float64), geometry, points,
+                   coefficients, free_columns, spec.indices("pose"), group_column)
 
     # -- the linear map at one pose -------------------------------------------------------
 
-    def _set_pose(self, pose: np.ndarray) -> None:
-        if np.array_equal(pose, self.pose):
+    def _set_state(self, vector: np.ndarray) -> None:
+        """``matrix`` and ``offset`` for the pose and fixed coefficients of ``vector``."""
+        pose = np.asarray(vector[self.pose_index], np.float64)
+        fixed = np.asarray(vector[self.coefficients], np.float64).copy()
+        fixed[self.free_columns] = 0.0
+        key = pose.tobytes() + fixed.tobytes()
+        if key == self.key:
             return
-        pose = np.array(pose, np.float64)
         cache = self.geometry.__dict__.setdefault("_fit_point_maps", {})
-        key = (self.points.triangles.tobytes(), self.points.weights.tobytes(), pose.tobytes())
-        if key not in cache:
+        full = (self.points.triangles.tobytes(), self.points.weights.tobytes(),
+                self.free_columns.tobytes(), key)
+        if full not in cache:
             while len(cache) >= CACHED_MAPS:
                 cache.pop(next(iter(cache)))  # the oldest
-            cache[key] = self.linear_map(pose)
-        self.matrix, self.offset = cache[key]
-        self.pose = pose
+            cache[full] = self.linear_map(pose, fixed)
+        self.matrix, self.offset = cache[full]
+        self.key = key
 
-    def linear_map(self, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(K, N, 3) millimetres per coefficient and (N, 3) millimetres at zero coefficients,
-        for the pose ``pose`` ((J * 3,) axis-angles)."""
+    def _shaped_parts(self, fixed: np.ndarray) -> tuple:
+        """What does not depend on the pose: the corners shaped by the ``fixed``
+        coefficients (U, 3), the free directions (U, 3, K'), the joints (J, 3) and their free
+        directions (J, 3, K')."""
+        key = fixed.tobytes()
+        if not self._shaped or self._shaped[0] != key:
+            corners = _corner_data(self.geometry, self.points)
+            rest_joints, joint_directions = joint_basis(self.geometry)
+            shaped = corners.template + (corners.directions @ fixed).reshape(-1, 3)
+            directions = corners.directions[:, self.free_columns].reshape(len(shaped), 3, -1)
+            self._shaped = (key, (shaped, directions, rest_joints + joint_directions @ fixed,
+                                  joint_directions[:, :, self.free_columns]))
+        return self._shaped[1]
+
+    def linear_map(self, pose: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K', N, 3) millimetres per free coefficient and (N, 3) millimetres with the free
+        ones at 0, for ``pose`` ((J * 3,) axis-angles) and the ``fixed`` (K,) coefficients (0
+        at the free columns)."""
         flame = self.geometry.flame
-        corners = self.points.corners(flame.faces).astype(np.int64)  # (N, 3)
-        used, inverse = np.unique(corners, return_inverse=True)
-        rows = (used[:, None] * 3 + np.arange(3)).reshape(-1)
-        directions = np.concatenate([flame.shapedirs[rows], flame.exprdirs[rows]], 1).reshape(
-            len(used), 3, -1).astype(np.float64)  # (U, 3, K)
+        corners = _corner_data(self.geometry, self.points)
+        shaped, directions, joints, joint_directions = self._shaped_parts(fixed)
+        count = len(shaped)
         rotations = rodrigues(np.asarray(pose, np.float64).reshape(-1, 3))
         feature = (rotations[1:] - np.eye(3)).reshape(-1)
-        posed = (flame.v_template[used].astype(np.float64)
-                 + (feature @ flame.posedirs[:, rows].astype(np.float64)).reshape(-1, 3))
-        rest_joints, joint_directions = joint_basis(self.geometry)
-        world, rest_translation = kinematic_chain(rotations, flame.parents, rest_joints)
+        posed = shaped + (feature @ corners.posedirs).reshape(-1, 3)
+        world, rest_translation = kinematic_chain(rotations, flame.parents, joints)
         _, translation_directions = kinematic_chain(rotations, flame.parents, joint_directions)
-        weights = flame.weights[used].astype(np.float64)  # (U, J)
-        blended = np.einsum("uj,jab->uab", weights, world)
-        matrix = (np.einsum("uab,ubk->uak", blended, directions)
-                  + np.einsum("uj,jak->uak", weights, translation_directions))
-        offset = (np.einsum("uab,ub->ua", blended, posed) + weights @ rest_translation
+        weights = corners.weights  # (U, J)
+        blended = (weights @ world.reshape(len(world), 9)).reshape(-1, 3, 3)
+        matrix = (weights @ translation_directions.reshape(len(world), -1)).reshape(
+            count, 3, -1)  # (U, 3, K')
+        for b in range(3):  # + blended @ directions, as three broadcasts (U is large, 3 small)
+            matrix += blended[:, :, b, None] * directions[:, None, b]
+        offset = (np.matmul(blended, posed[:, :, None])[:, :, 0] + weights @ rest_translation
                   - self.geometry.centre)
         # points: barycentric blends of their corners
-        shape = (*corners.shape, 3)
-        corner_weights = self.points.weights[:, :, None]
-        matrix = (matrix[inverse.reshape(-1)].reshape(*shape, -1) * corner_weights[..., None]
-                  ).sum(1)  # (N, 3, K)
-        offset = (offset[inverse.reshape(-1)].reshape(shape) * corner_weights).sum(1)
-        return np.ascontiguousarray(matrix.transpose(2, 0, 1)) * MM, offset * MM
+        matrix = (corners.blend @ matrix.reshape(count, -1)).reshape(len(self.points), 3, -1)
+        return (np.ascontiguousarray(matrix.transpose(2, 0, 1)) * MM,
+                corners.blend @ offset * MM)
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -151,18 +217,19 @@ class FlamePointProblem(PointProblem):
         return out if np.ndim(vector) == 2 else out[0]
 
     def _positions(self, vector: np.ndarray) -> np.ndarray:
-        self._set_pose(vector[self.pose_index])
+        self._set_state(vector)
         flat = self.matrix.reshape(len(self.matrix), -1)
-        return (vector[self.coefficients] @ flat).reshape(self.offset.shape) + self.offset
+        free = vector[self.coefficients[self.free_columns]]
+        return (free @ flat).reshape(self.offset.shape) + self.offset
 
     def jacobian(self, vector: np.ndarray) -> np.ndarray:
         """(N, 3, G) derivative of the positions by each solver variable at ``vector``."""
         vector = np.asarray(vector, np.float64)
-        self._set_pose(vector[self.pose_index])
+        self._set_state(vector)
         out = np.zeros((*self.offset.shape, len(self.groups)))
         single = self.group_column >= 0
         out[:, :, single] = self.matrix[self.group_column[single]].transpose(1, 2, 0)
-        column_of = {int(index): k for k, index in enumerate(self.coefficients)}
+        column_of = {int(self.coefficients[k]): c for c, k in enumerate(self.free_columns)}
         for g in np.flatnonzero(~single):
             for index in self.groups[g]:
                 if index in column_of:
@@ -172,7 +239,7 @@ class FlamePointProblem(PointProblem):
                     step[index] = POSE_STEP
                     out[:, :, g] += (self._positions(vector + step)
                                      - self._positions(vector - step)) / (2 * POSE_STEP)
-        self._set_pose(vector[self.pose_index])
+        self._set_state(vector)
         return out
 
 

@@ -94,7 +94,11 @@ class HighlightPass:
 
     def _build(self, layer: _Layer, ctx, program, geometry) -> None:
         self._free(layer)
-        indices = np.ascontiguousarray(geometry.split.indices[layer.faces], np.uint32)
+        faces = layer.faces
+        # a still frame draws the Loop-subdivided surface: face f's children are 4f .. 4f + 3
+        for _ in range(self.renderer.quality.subdivision):
+            faces = (faces[:, None] * 4 + np.arange(4)).reshape(-1)
+        indices = np.ascontiguousarray(geometry.split.indices[faces], np.uint32)
         layer.buffer = ctx.buffer(indices)
         content = [(buffer, ATTRIBUTE_FORMATS[name], name)
                    for name, buffer in geometry.buffers.items() if name in program]

@@ -2,8 +2,9 @@
 
 FLAME's components act on the whole head and our files name no regions, so a drag works on the
 neighbourhood of the grabbed point: hovering lights up the surface within
-``NEIGHBOURHOOD_RADIUS``; the solver moves every shape component (Expression mode: every
-expression component, and the jaw's opening when the point rides on the jaw), while vertices
+``NEIGHBOURHOOD_RADIUS``; the solver moves the shape components that move the point
+(Expression mode: the expression components, and the jaw's opening when the point rides on
+the jaw), while vertices
 beyond ``HOLD_RADIUS`` (the nearest ring and a sparse sample of the rest of the head) hold their
 place. FLAME's components have no left/right halves, so the symmetry lock adds the grabbed
 point's mirror partner (``mirror_vertices``: the template reflected across x = 0) as a second
@@ -21,7 +22,7 @@ import logging
 import numpy as np
 
 from faceeditor.backends.flame import JOINT_NAMES
-from faceeditor.fit.flame_points import flame_geometry
+from faceeditor.fit.flame_points import flame_geometry, joint_basis
 from faceeditor.model.mesh import FaceMesh
 from faceeditor.model.surface import SurfacePoints
 from faceeditor.sculpt.picking import Hit, faces_near
@@ -34,9 +35,14 @@ NEIGHBOURHOOD_RADIUS = 0.02
 #: Vertices farther than this from the grabbed point (and its mirror) are held; Expression mode
 #: holds only beyond the larger radius (an expression moves more of the face, the jaw most).
 HOLD_RADIUS = {"shape": 0.035, "expression": 0.06}
-#: Held vertices: the nearest ones beyond the radius, and as many spread over the rest.
+#: Held vertices: the nearest ones beyond the radius, and one per cell of a grid of this size
+#: (metres) over the rest of the head; each weighs ``HELD_WEIGHT`` (the grabbed point: 1).
 RING_POINTS = 32
-SPREAD_POINTS = 32
+SPREAD_CELL = 0.025
+HELD_WEIGHT = 0.02
+#: A component that moves the grabbed point less than this (metres per standard deviation) is
+#: not solved for: it cannot help and would only cost time (FLAME's last components).
+MIN_REACH = 1e-4
 #: A jaw-skinning weight above this at a corner of the grabbed triangle frees the jaw's opening.
 JAW_WEIGHT = 0.5
 JAW_PARAMS = ("jaw_rx",)
@@ -100,6 +106,7 @@ class FlameSculptSession(SculptSession):
 
     @staticmethod
     def _region_map(model) -> FlameRegions:
+        joint_basis(flame_geometry(model))  # the solver's constant data now, not on a drag
         return flame_regions(model)
 
     def region_at(self, hit: Hit) -> str:
@@ -118,12 +125,20 @@ class FlameSculptSession(SculptSession):
         return np.union1d(near, [hit.triangle])
 
     def free_sliders(self, hit: Hit, mesh: FaceMesh, region: str) -> list[str]:
+        """The shape (Expression mode: expression) components that move the grabbed point
+        (or its mirror partner) by ``MIN_REACH`` per standard deviation, in spec order; in
+        Expression mode the jaw's opening too when the point rides on the jaw."""
         spec = self.state.spec
-        if not self.expressions:
-            return [p.name for p in spec.of_kind("shape")]
-        names = [p.name for p in spec.of_kind("expression")]
         corners = np.asarray(mesh.faces)[hit.triangle]
-        if self.regions.jaw_weight[corners].max() > JAW_WEIGHT:
+        if self.state.symmetry_lock:
+            corners = np.concatenate([corners, self.regions.mirror[corners]])
+        flame = flame_geometry(self.model).flame
+        kind, directions = (("expression", flame.exprdirs) if self.expressions else
+                            ("shape", flame.shapedirs))
+        rows = directions[(corners[:, None] * 3 + np.arange(3)).reshape(-1)]
+        reach = np.sqrt((rows.reshape(len(corners), 3, -1).astype(np.float64) ** 2).sum(1))
+        names = [p.name for p, far in zip(spec.of_kind(kind), reach.max(0)) if far >= MIN_REACH]
+        if self.expressions and self.regions.jaw_weight[corners].max() > JAW_WEIGHT:
             names += [name for name in JAW_PARAMS if name in spec]
         return names
 
@@ -138,9 +153,14 @@ class FlameSculptSession(SculptSession):
         beyond = np.flatnonzero(distance > radius)
         order = beyond[np.lexsort((beyond, distance[beyond]))]  # nearest first, ties: index
         ring, rest = order[:RING_POINTS], np.sort(order[RING_POINTS:])
-        if len(rest) > SPREAD_POINTS:
-            rest = rest[np.linspace(0, len(rest) - 1, SPREAD_POINTS).round().astype(np.int64)]
-        return np.concatenate([ring, rest])
+        # the lowest-numbered vertex of each grid cell: the rest of the head, evenly
+        cells = np.floor(vertices[rest] / SPREAD_CELL).astype(np.int64)
+        _, first = np.unique(cells, axis=0, return_index=True)
+        return np.concatenate([ring, rest[np.sort(first)]])
+
+    @staticmethod
+    def still_weights(count: int) -> np.ndarray:
+        return np.full(count, HELD_WEIGHT)
 
     def mirror_point(self, hit: Hit, mesh: FaceMesh) -> SurfacePoints | None:
         """Under the symmetry lock: the surface point at the grabbed one's mirrored corners

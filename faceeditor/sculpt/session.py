@@ -179,7 +179,7 @@ class SculptSession:
         still_points = SurfacePoints.of_vertices(still, mesh.faces)
         held = _concatenate(self.pins, still_points)
         held_weights = np.concatenate([np.full(len(self.pins), PIN_WEIGHT),
-                                       np.full(len(still), STILL_WEIGHT / max(len(still), 1))])
+                                       self.still_weights(len(still))])
         self.grab_state = Grab(
             hit.point, region, hit.position.copy(), camera, tuple(free), held,
             held.positions(vertices, mesh.faces), held_weights, self.state.vector, mirror,
@@ -203,6 +203,11 @@ class SculptSession:
         if self.expressions:
             return np.zeros(0, np.int64)
         return still_vertices(self.state.spec, self.regions, region, free, STILL_POINTS)
+
+    @staticmethod
+    def still_weights(count: int) -> np.ndarray:
+        """(count,) solver weights of the still vertices (``STILL_WEIGHT`` in all)."""
+        return np.full(count, STILL_WEIGHT / max(count, 1))
 
     def mirror_point(self, hit: Hit, mesh: FaceMesh) -> SurfacePoints | None:
         """The point that follows the grabbed one mirrored, or None (here the symmetry lock
