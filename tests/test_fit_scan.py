@@ -117,3 +117,20 @@ def test_scan_command_fits_a_head(model, tmp_path):
                              str(tmp_path / "blob.face")], capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_surface_search_matches_brute_force():
+    from faceeditor.fit.register import ScanSurface
+    from faceeditor.model.surface import closest_points
+
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=100.0)
+    surface = ScanSurface.build(sphere.vertices, sphere.faces)
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(200, 3))
+    points *= rng.uniform(80, 120, (200, 1)) / np.linalg.norm(points, axis=1, keepdims=True)
+    position, normal, distance = surface.closest(points)
+    exact = closest_points(points, sphere.vertices, sphere.faces)[2]
+    np.testing.assert_allclose(distance, exact, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(position - points, axis=1), distance, atol=1e-9)
+    # normals point outward, like the points' directions from the centre
+    assert ((normal * points).sum(1) / np.linalg.norm(points, axis=1) > 0.99).all()

@@ -30,7 +30,7 @@ NEAREST_VERTICES = 4
 #: A pair is dropped when farther than this many times the round's median distance (and
 #: farther than ``MIN_REJECT`` millimetres), or when the normals differ by more than ~70 deg.
 REJECT_FACTOR = 3.0
-MIN_REJECT = 10.0
+MIN_REJECT = 5.0
 MIN_NORMAL_DOT = 0.35
 
 
