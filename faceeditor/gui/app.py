@@ -27,7 +27,7 @@ def configure_qt() -> None:
 def set_surface_format(samples: int = 0) -> None:
     """OpenGL 3.3 core with a depth buffer and ``samples``-times multisampling for the
     viewports created from now on (none by default: the viewport antialiases still frames
-    itself, see ``viewport.REFINE_DELAY_MS``)."""
+    itself, see ``viewport_frames.REFINE_DELAY_MS``)."""
     surface = QSurfaceFormat()
     surface.setVersion(3, 3)
     surface.setProfile(QSurfaceFormat.OpenGLContextProfile.CoreProfile)
