@@ -145,3 +145,13 @@ def test_expression_mode_frees_the_jaw_on_the_chin(flame):
     shift = (mesh_of().vertices[chin] - mesh.vertices[chin]) * 1000.0
     np.testing.assert_allclose(shift[:2], [0.0, -4.0], atol=0.3)
     assert state.undo_label == "Sculpt expression"
+
+
+def test_a_model_without_flame_geometry_has_no_sculpt_session():
+    from faceeditor.backends.embedded import EmbeddedBackend
+    from faceeditor.fit.solver import SolverError, point_problem
+
+    backend = EmbeddedBackend()
+    assert session_for(ParameterState(backend)) is None  # the window says so, once
+    with pytest.raises(SolverError, match="no point solver"):
+        point_problem(backend, SurfacePoints(np.zeros(1, np.int64), np.ones((1, 3)) / 3), [])
