@@ -271,15 +271,18 @@ def kinematic_chain(rotations: np.ndarray, parents: np.ndarray, joints: np.ndarr
         (J, 3, 3) world rotations and (J, 3) or (J, 3, K) translations: a vertex skinned to
         joint j alone goes to ``world[j] @ v + translation[j]``.
     """
+    joints = np.asarray(joints, np.float64)
+    columns = joints if joints.ndim == 3 else joints[:, :, None]  # (J, 3, K)
     world = np.empty((len(parents), 3, 3))
-    placed = np.empty(np.shape(joints))
+    placed = np.empty(columns.shape)
     for j, parent in enumerate(parents):
         if parent < 0:
-            world[j], placed[j] = rotations[j], joints[j]
+            world[j], placed[j] = rotations[j], columns[j]
         else:
             world[j] = world[parent] @ rotations[j]
-            placed[j] = placed[parent] + np.tensordot(world[parent], joints[j] - joints[parent], 1)
-    return world, placed - np.einsum("jab,jb...->ja...", world, joints)
+            placed[j] = placed[parent] + world[parent] @ (columns[j] - columns[parent])
+    translations = placed - world @ columns
+    return world, translations if joints.ndim == 3 else translations[:, :, 0]
 
 
 def flame_vertices(model: FlameModel, shape: np.ndarray, expression: np.ndarray,

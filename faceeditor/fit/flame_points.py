@@ -11,7 +11,7 @@ correctives and ``a_j`` the skinning translation of joint j, linear in the joint
 rotations (``kinematic_chain``). So a point's position is ``c @ M(pose) + b(pose)`` exactly,
 with ``M`` gathered for the points' triangle corners only: the same form as the embedded model's
 ``PointProblem`` and solved by the same damped Gauss-Newton loop (``PointProblem.solve``). The
-pose (the jaw) enters nonlinearly; its Jacobian columns are central differences of that map.
+pose (the jaw) enters nonlinearly; its Jacobian columns are finite differences of that map.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from faceeditor.backends.flame import kinematic_chain, rodrigues
 from faceeditor.fit.solver import MM, PointProblem, SolverError, free_variables
 from faceeditor.model.surface import SurfacePoints
 
-#: Central-difference step of the pose parameters, radians.
-POSE_STEP = 1e-4
+#: Finite-difference step of the pose parameters, radians.
+POSE_STEP = 1e-5
 #: Linear maps kept per model (a drag solves the same points again and again).
 CACHED_MAPS = 8
 
@@ -58,12 +58,14 @@ class _Corners:
     """The constant data of the triangle corners of some points (U unique vertices).
 
     Attributes:
-        blend: (N, U) barycentric weight of each corner in each point.
+        index: (N, 3) each point's corners as rows of the arrays below; blend: (N, 3) their
+            barycentric weights (a corner of weight 0 may stand for another of the point's).
         template: (U, 3) template positions; directions: (U * 3, K) per coefficient (rows
             vertex-major, as FLAME stores them); posedirs: (9 (J - 1), U * 3) pose
             correctives; weights: (U, J) skinning weights.
     """
 
+    index: np.ndarray
     blend: np.ndarray
     template: np.ndarray
     directions: np.ndarray
@@ -78,18 +80,17 @@ def _corner_data(geometry, points: SurfacePoints) -> _Corners:
     if key in cache:
         return cache[key]
     flame = geometry.flame
-    corners = points.corners(flame.faces).astype(np.int64).reshape(-1)  # (N * 3,)
-    weights = points.weights.reshape(-1)
-    point = np.repeat(np.arange(len(points)), 3)
-    present = weights != 0.0  # a point at a vertex needs only that vertex
-    used, inverse = np.unique(corners[present], return_inverse=True)
-    blend = np.zeros((len(points), len(used)))
-    np.add.at(blend, (point[present], inverse.reshape(-1)), weights[present])
+    corners = points.corners(flame.faces).astype(np.int64)  # (N, 3)
+    # a point at a vertex needs only that vertex: its other corners stand in for it
+    strongest = corners[np.arange(len(corners)), np.argmax(points.weights, 1)]
+    corners = np.where(points.weights != 0.0, corners, strongest[:, None])
+    used, inverse = np.unique(corners, return_inverse=True)
     rows = (used[:, None] * 3 + np.arange(3)).reshape(-1)
     directions = np.concatenate([flame.shapedirs[rows], flame.exprdirs[rows]], 1)
     while len(cache) >= CACHED_MAPS:
         cache.pop(next(iter(cache)))  # the oldest
-    cache[key] = _Corners(blend, flame.v_template[used].astype(np.float64),
+    cache[key] = _Corners(inverse.reshape(corners.shape), points.weights,
+                          flame.v_template[used].astype(np.float64),
                           directions.astype(np.float64),
                           flame.posedirs[:, rows].astype(np.float64),
                           flame.weights[used].astype(np.float64))
@@ -197,16 +198,14 @@ class FlamePointProblem(PointProblem):
         _, translation_directions = kinematic_chain(rotations, flame.parents, joint_directions)
         weights = corners.weights  # (U, J)
         blended = (weights @ world.reshape(len(world), 9)).reshape(-1, 3, 3)
-        matrix = (weights @ translation_directions.reshape(len(world), -1)).reshape(
-            count, 3, -1)  # (U, 3, K')
-        for b in range(3):  # + blended @ directions, as three broadcasts (U is large, 3 small)
-            matrix += blended[:, :, b, None] * directions[:, None, b]
+        matrix = np.matmul(blended, directions) + (
+            weights @ translation_directions.reshape(len(world), -1)).reshape(count, 3, -1)
         offset = (np.matmul(blended, posed[:, :, None])[:, :, 0] + weights @ rest_translation
                   - self.geometry.centre)
         # points: barycentric blends of their corners
-        matrix = (corners.blend @ matrix.reshape(count, -1)).reshape(len(self.points), 3, -1)
-        return (np.ascontiguousarray(matrix.transpose(2, 0, 1)) * MM,
-                corners.blend @ offset * MM)
+        matrix = np.einsum("nc,ncak->kna", corners.blend, matrix[corners.index])  # (K', N, 3)
+        return (np.ascontiguousarray(matrix) * MM,
+                np.einsum("nc,nca->na", corners.blend, offset[corners.index]) * MM)
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -226,6 +225,7 @@ class FlamePointProblem(PointProblem):
         """(N, 3, G) derivative of the positions by each solver variable at ``vector``."""
         vector = np.asarray(vector, np.float64)
         self._set_state(vector)
+        here = self._positions(vector)
         out = np.zeros((*self.offset.shape, len(self.groups)))
         single = self.group_column >= 0
         out[:, :, single] = self.matrix[self.group_column[single]].transpose(1, 2, 0)
@@ -234,11 +234,10 @@ class FlamePointProblem(PointProblem):
             for index in self.groups[g]:
                 if index in column_of:
                     out[:, :, g] += self.matrix[column_of[index]]
-                elif index in self.pose_index:
+                elif index in self.pose_index:  # a forward difference: one more map
                     step = np.zeros(len(vector))
                     step[index] = POSE_STEP
-                    out[:, :, g] += (self._positions(vector + step)
-                                     - self._positions(vector - step)) / (2 * POSE_STEP)
+                    out[:, :, g] += (self._positions(vector + step) - here) / POSE_STEP
         self._set_state(vector)
         return out
 
