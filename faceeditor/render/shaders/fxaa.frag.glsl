@@ -12,12 +12,16 @@ out vec4 f_colour;
 const vec3 LUMA = vec3(0.299, 0.587, 0.114);
 
 void main() {
-    vec2 texel = 1.0 / vec2(textureSize(u_image, 0));
-    vec3 centre = texture(u_image, v_texcoord).rgb;
-    vec3 nw = texture(u_image, v_texcoord + vec2(-1.0, -1.0) * texel).rgb;
-    vec3 ne = texture(u_image, v_texcoord + vec2(1.0, -1.0) * texel).rgb;
-    vec3 sw = texture(u_image, v_texcoord + vec2(-1.0, 1.0) * texel).rgb;
-    vec3 se = texture(u_image, v_texcoord + vec2(1.0, 1.0) * texel).rgb;
+    // the pixel and its diagonal neighbours are whole texels: fetched, not filtered (on a
+    // software rasteriser a filtered lookup costs several fetches), clamped at the edges
+    ivec2 last = textureSize(u_image, 0) - 1;
+    vec2 texel = 1.0 / vec2(last + 1);
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec3 centre = texelFetch(u_image, p, 0).rgb;
+    vec3 nw = texelFetch(u_image, clamp(p + ivec2(-1, -1), ivec2(0), last), 0).rgb;
+    vec3 ne = texelFetch(u_image, clamp(p + ivec2(1, -1), ivec2(0), last), 0).rgb;
+    vec3 sw = texelFetch(u_image, clamp(p + ivec2(-1, 1), ivec2(0), last), 0).rgb;
+    vec3 se = texelFetch(u_image, clamp(p + ivec2(1, 1), ivec2(0), last), 0).rgb;
     float l_nw = dot(nw, LUMA), l_ne = dot(ne, LUMA), l_sw = dot(sw, LUMA), l_se = dot(se, LUMA);
     float l_m = dot(centre, LUMA);
     float l_min = min(l_m, min(min(l_nw, l_ne), min(l_sw, l_se)));
