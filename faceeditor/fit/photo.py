@@ -33,7 +33,7 @@ from faceeditor.model.face_model import FaceModel
 log = logging.getLogger(__name__)
 
 #: Prior weights (mm^2 per squared latent unit) of identity and expression parameters.
-IDENTITY_PRIOR = 3.0
+IDENTITY_PRIOR = 10.0
 EXPRESSION_PRIOR = 20.0
 #: Outline landmarks are less certain than inner ones.
 CONTOUR_WEIGHT = 0.5
