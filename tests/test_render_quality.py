@@ -281,3 +281,29 @@ def test_surface_values_do_not_depend_on_the_head_drawn_before(head):
     a_after_b = cache.get(model.evaluate(params), 0, occlusion=False).surface
     np.testing.assert_array_equal(a_after_b, a_fresh)
     assert not np.array_equal(b[:, 2], a_fresh[:, 2])  # the other head's lids differ
+
+
+def test_interactive_quality_shades_like_draft_without_the_detail(gl_context, head, textures):
+    """The viewport's interactive frames: a second, cheaper program that follows every setting
+    made before or after it was compiled (lights, albedo, view mode) and draws what draft
+    draws, less the detail."""
+    from faceeditor.render.quality import INTERACTIVE
+
+    _, _, mesh = head
+    with OffscreenRenderer(192, 192, ctx=gl_context, samples=0, quality=INTERACTIVE) as renderer:
+        renderer.render(mesh, "front", BLACK)  # the interactive program exists from here
+        renderer.set_lighting(KEY_ONLY)
+        renderer.set_albedo_map(textures.albedo)
+        renderer.set_view_mode("albedo")  # unlit: both programs output the albedo texture
+        albedo = renderer.render(mesh, "front", BLACK)
+        renderer.quality = "draft"
+        # the same texture, but for the wet lower-lid line (interactive frames have none)
+        differs = np.any(renderer.render(mesh, "front", BLACK) != albedo, axis=2)
+        assert differs.sum() < 0.01 * covered(albedo).sum()
+        renderer.set_view_mode("shaded")
+        renderer.set_detail_maps(textures.normal, textures.material)
+        draft = renderer.render(mesh, "front", BLACK).astype(float)
+        renderer.quality = INTERACTIVE
+        interactive = renderer.render(mesh, "front", BLACK).astype(float)
+    # same lights and materials: the same picture but for the detail (mean step of a few levels)
+    assert np.abs(draft - interactive)[covered(albedo)].mean() < 12
