@@ -1,7 +1,7 @@
 """Non-rigid registration of the head model to a scan surface (point-to-plane ICP).
 
     surface = ScanSurface.build(vertices_mm, faces)         # the scan, roughly aligned
-    vector, pose = register(problem, surface, vector, SCHEDULE)
+    vector, transform, stats = register(problem, surface, vector, SCHEDULE, point_normals)
 
 Each round pairs every model point with the closest point of the scan's *surface* (not the
 nearest scan vertex: vertices are millimetres apart, the surface is where the skin is), drops
