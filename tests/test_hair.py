@@ -121,8 +121,9 @@ def test_hair_stays_outside_the_head_at_every_expression(model):
     """Every card vertex (as drawn and exported), on all 52 expressions at 1.0 and extreme
     shapes, against the outer surface (skin and eyeballs).
 
-    Stated offsets: brows never below the skin; lashes at most 1.5 mm into the lids (a closing
-    lid bends under its rigid lashes faster than the push-out's tangent planes follow); scalp
+    Stated offsets: brows never below the skin; lashes (pushed out while evaluating,
+    ``collision.Guard``) at most 1.2 mm into the lids (the upper lid closing over the lower
+    lashes bends faster than the push-out's tangent planes follow); scalp
     hair above the ears at most 1 mm (a card edge across the curved scalp). Elsewhere long hair and beards keep at most 1 %
     of their vertices more than 1 mm inside: mouthClose alone drives the lower lip up through
     the upper lip (and its moustache), and beside the ears the side of the nearest point is
@@ -152,7 +153,7 @@ def test_hair_stays_outside_the_head_at_every_expression(model):
                 share = (depth < -0.001).mean()
                 worst[layer.name + " share"] = max(worst.get(layer.name + " share", 0.0), share)
     assert worst["eyebrows"] > -1e-4, worst
-    assert worst["eyelashes"] > -0.0015, worst
+    assert worst["eyelashes"] > -0.0012, worst
     assert worst["crown"] > -0.001, worst
     assert worst["hair share"] < 0.01 and worst["beard share"] < 0.01, worst
 

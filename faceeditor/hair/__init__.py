@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from faceeditor.hair.binding import CapLayer, CardLayer, HairMesh
-from faceeditor.hair.collision import expression_deltas
+from faceeditor.hair.collision import expression_shear
 from faceeditor.hair.face_hair import beard_coverage, grow_beard, grow_eyebrows, grow_eyelashes
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.scalp import grow_scalp_hair, scalp_coverage
@@ -101,10 +101,11 @@ def rest_head(model) -> HeadShape:
                       lambda: HeadShape.of(model.evaluate(model.default_params())))
 
 
-def rest_deltas(model) -> np.ndarray:
-    """(E, V, 3) how each head vertex moves at each expression (cached per model)."""
-    return _heads.get(("deltas", model.model_id, model.version, id(model)),
-                      lambda: expression_deltas(model))
+def rest_shear(model) -> np.ndarray:
+    """(V,) how far each head vertex moves against its neighbours over the expressions
+    (cached per model)."""
+    return _heads.get(("shear", model.model_id, model.version, id(model)),
+                      lambda: expression_shear(model, rest_head(model)))
 
 
 def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_PARTS
@@ -116,11 +117,11 @@ def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_P
     for part in parts:
         key = (id(head), part, settings.key(_PART_INPUTS[part]))
         layers.extend(_parts.get(key, lambda part=part: _grow_part(
-            head, rest_deltas(model), settings, part)))
+            head, lambda: rest_shear(model), settings, part)))
     return HairAsset(layers)
 
 
-def _grow_part(head: HeadShape, deltas: np.ndarray, settings: HairSettings, part: str
+def _grow_part(head: HeadShape, shear, settings: HairSettings, part: str
                ) -> list:
     rng = np.random.default_rng([20261202, _SEEDS[part]])
     colour = hair_colour(settings["hair_melanin"], settings["hair_redness"])
@@ -133,17 +134,17 @@ def _grow_part(head: HeadShape, deltas: np.ndarray, settings: HairSettings, part
         if strands is not None:  # draw inner layers first
             order = np.argsort(strands.shade, kind="stable")
             strands = _subset(strands, order)
-        layers = [cap, strands and CardLayer.bind("hair", strands, head, deltas)]
+        layers = [cap, strands and CardLayer.bind("hair", strands, head)]
     elif part == "eyebrows":
         strands = grow_eyebrows(head, settings, rng)
-        layers = [strands and CardLayer.bind("eyebrows", strands, head, deltas)]
+        layers = [strands and CardLayer.bind("eyebrows", strands, head)]
     elif part == "eyelashes":
         strands = grow_eyelashes(head, settings, rng)
-        layers = [strands and CardLayer.bind("eyelashes", strands, head, deltas)]
+        layers = [strands and CardLayer.bind("eyelashes", strands, head, shear())]
     elif part == "beard":
         cap = CapLayer.of("beard", head, beard_coverage(head, settings), painted * 0.7)
         strands = grow_beard(head, settings, rng)
-        layers = [cap, strands and CardLayer.bind("beard", strands, head, deltas)]
+        layers = [cap, strands and CardLayer.bind("beard", strands, head)]
     return [layer for layer in layers if layer is not None]
 
 

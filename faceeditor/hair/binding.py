@@ -4,11 +4,11 @@ Every card point is a surface point (triangle + barycentric weights, ``SurfacePo
 offset and a half-width vector expressed in that triangle's frame (tangent, bitangent, face
 normal). Evaluating on a new head is a gather, a few (M, 3) products and no search:
 
-    cards = CardLayer.bind(name, strands, head, deltas)  # once, on the rest head
+    cards = CardLayer.bind(name, strands, head, shear)   # once, on the rest head
     mesh = cards.evaluate(vertices, faces, normals)      # every frame, any head / expression
 
-Card points the surface near them could reach at some expression are lifted back out while
-evaluating (``collision.Guard``).
+Eyelash points the lid could reach at some expression are lifted back out while evaluating
+(``collision.Guard``); scalp hair, brows and beards ride on their nearest skin and need none.
 
 Painted layers (``CapLayer``: hair painted on the scalp, a beard's shadow) are skin triangles
 lifted ``CAP_OFFSET`` along the vertex normals, with a per-vertex opacity.
@@ -76,10 +76,11 @@ class CardLayer:
     guard: Guard  # centre points lifted out of the head while evaluating
 
     @classmethod
-    def bind(cls, name: str, strands: Strands, head: HeadShape, deltas: np.ndarray
-             ) -> CardLayer:
-        """Bind ``strands`` to ``head``; ``deltas`` ((E, V, 3), ``collision.expression_deltas``)
-        say how the head moves over the expressions (which points need guarding)."""
+    def bind(cls, name: str, strands: Strands, head: HeadShape,
+             shear: np.ndarray | None = None) -> CardLayer:
+        """Bind ``strands`` to ``head``. With ``shear`` ((V,), ``collision.expression_shear``:
+        how far the head's surface shears over the expressions) the points it could reach
+        are guarded (pushed out while evaluating)."""
         n, k = strands.points.shape[:2]
         centre = strands.points.reshape(-1, 3)
         tangent = normalize(np.gradient(strands.points, axis=1))
@@ -111,7 +112,7 @@ class CardLayer:
                    uvs.reshape(-1, 2).astype(np.float32),
                    np.ascontiguousarray(colours.reshape(-1, 4), np.float32),
                    strip_indices(n, k),
-                   Guard.of(centre, (points.corners(head.faces), weights), head, deltas))
+                   Guard.none() if shear is None else Guard.of(centre, head, shear))
 
     def __len__(self) -> int:
         return self.shape[0]

@@ -1,17 +1,19 @@
-"""Keeping bound hair outside the head at every expression: a cheap push-out while evaluating.
+"""Keeping eyelashes outside the lids at every expression: a cheap push-out while evaluating.
 
-A card point bound to the rest head (``binding``) rides on one triangle; a neighbouring part that
-moves differently (a lid closing over its lashes, lips pressing against a moustache, a young
-head's rounder lids) can still come over it. At bind time the points at risk are picked: those
-whose height above the rest head is less than how far the surface near them moves over the 52
-expressions (``expression_deltas``, measured once per model) plus a margin. Each keeps the
-``CANDIDATES`` outer-surface vertices (skin and eyeballs) among its ``SEARCH`` nearest that come
-closest to it over those expressions (the lower lip for a moustache); evaluating lifts it along
-the normal of the candidate it is deepest under (of those it lies near) until it is at least its
-rest height (at most ``CAP``) above that vertex's tangent plane. Points far above a still surface (most of the scalp hair) cost
-nothing.
+A card point bound rigidly to one triangle (a lash on its lid margin) rides on it; the surface
+beside it can still bend over it (a closing lid, a young head's rounder lids). At bind time the
+points at risk are picked: those whose height above the rest head is less than how far the
+surface near them moves along its normal relative to its neighbours over the 52 expressions
+(``expression_shear``, measured once per model) plus ``MARGIN``. Each keeps its ``CANDIDATES``
+nearest outer-surface vertices (skin and eyeballs); evaluating lifts it along the normal of the
+candidate it is deepest under (of those it lies near) until it is at least its rest height (at
+most ``CAP``) above that vertex's tangent plane.
 
-    guard = Guard.of(rest_centres, bound, head, deltas)       # once, when binding
+Scalp hair, brows and beards are bound point by point to their nearest skin and need no guard
+(measured over the 52 expressions and extreme shapes, tests/test_hair.py); guarding them would
+cost several milliseconds a frame for nothing.
+
+    guard = Guard.of(rest_centres, head, shear)               # once, when binding
     guard.apply(centres, vertices, normals)                   # every evaluation, in place
 """
 
@@ -23,27 +25,42 @@ import numpy as np
 
 from faceeditor.hair.head import HeadShape
 
-#: Candidate surface vertices kept per guarded point, chosen among the SEARCH nearest.
+#: Candidate surface vertices kept per guarded point (its nearest at rest); the SEARCH nearest
+#: say how far the surface near it moves.
 CANDIDATES = 4
 SEARCH = 12
+#: Neighbours a vertex's shear is measured against.
+NEIGHBOURS = 8
 #: A candidate vertex's tangent plane stands for the surface this far (metres) beside it, and
 #: down to this depth below it.
 REACH = 0.004
 DEPTH = 0.012
 #: Guarded points are kept at least min(rest height, CAP) (metres) above the surface.
 CAP = 0.0008
-#: Points lower than the nearby surface's motion plus this (metres) are guarded.
-MARGIN = 0.002
+#: Points lower than the nearby surface's shear plus this (metres) are guarded.
+MARGIN = 0.001
 
 
-def expression_deltas(model) -> np.ndarray:
-    """(E, V, 3) float32: how each head vertex moves at each of the expressions at 1.0."""
+def expression_shear(model, head: HeadShape) -> np.ndarray:
+    """(V,) float32: how far (metres) the ``NEIGHBOURS`` nearest vertices of each head vertex
+    move at most along its normal relative to it over the expressions at 1.0 (0 off the outer
+    surface). A lid closing or lips pressing shear; a jaw opening carries its beard along."""
     spec = model.spec
     expressions = spec.indices("expression")
     vectors = np.tile(spec.defaults, (len(expressions) + 1, 1))
     vectors[np.arange(1, len(vectors)), expressions] = 1.0
-    vertices = np.asarray(model.evaluate(vectors).vertices, np.float64)
-    return (vertices[1:] - vertices[:1]).astype(np.float32)
+    vertices = np.asarray(model.evaluate(vectors).vertices, np.float32)
+    ids = head.outer_vertex_ids
+    _, near = head.vertex_tree.query(head.vertices[ids], k=NEIGHBOURS)
+    normals = head.normals[ids].astype(np.float32)
+    shear = np.zeros(len(ids), np.float32)
+    for posed in vertices[1:]:  # neighbours rising out of the surface (stretching is harmless)
+        delta = (posed - vertices[0])[ids]
+        rise = np.abs(np.einsum("vnd,vd->vn", delta[near] - delta[:, None], normals))
+        shear = np.maximum(shear, rise.max(1))
+    out = np.zeros(len(head.vertices), np.float32)
+    out[ids] = shear
+    return out
 
 
 @dataclasses.dataclass
@@ -55,31 +72,22 @@ class Guard:
     clearance: np.ndarray  # (G,) float32 metres
 
     @classmethod
-    def of(cls, centres: np.ndarray, bound: np.ndarray, head: HeadShape, deltas: np.ndarray
-           ) -> Guard:
-        """Guard the rest ``centres`` ((M, 3), each riding on the head vertices and weights
-        ``bound`` = (corners (M, 3), weights (M, 3))) that the surface near them could reach
-        over the expressions ``deltas`` ((E, V, 3), ``expression_deltas``). Their candidates
-        are the surface vertices among the ``SEARCH`` nearest that come closest to them."""
-        ids = head.outer_vertex_ids
+    def of(cls, centres: np.ndarray, head: HeadShape, shear: np.ndarray) -> Guard:
+        """Guard the rest ``centres`` ((M, 3)) lower than the surface near them shears over the
+        expressions (``shear``, (V,), ``expression_shear``) plus ``MARGIN``."""
         _, near = head.vertex_tree.query(centres, k=SEARCH)
-        near = ids[near]  # (M, S)
-        reach = np.linalg.norm(deltas, axis=-1).max(0)  # (V,)
-        height = _heights(centres, head.vertices[near[:, :CANDIDATES]],
-                          head.normals[near[:, :CANDIDATES]])
-        points = np.flatnonzero(height < reach[near].max(1) + MARGIN)
-        corners, weights = bound[0][points], bound[1][points]
-        closest = np.full((len(points), SEARCH), np.inf, np.float32)
-        rest = (head.vertices[near[points]] - centres[points, None]).astype(np.float32)
-        for delta in deltas:  # closest approach of each candidate over the expressions
-            carried = np.einsum("mk,mkd->md", weights, delta[corners]).astype(np.float32)
-            gap = rest + delta[near[points]] - carried[:, None]
-            closest = np.minimum(closest, np.einsum("msd,msd->ms", gap, gap))
-        closest = np.minimum(closest, np.einsum("msd,msd->ms", rest, rest))
-        pick = np.argsort(closest, axis=1, kind="stable")[:, :CANDIDATES]
-        candidates = np.take_along_axis(near[points], pick, 1)
+        near = head.outer_vertex_ids[near]  # (M, S), nearest first
+        candidates = near[:, :CANDIDATES]
+        height = _heights(centres, head.vertices[candidates], head.normals[candidates])
+        points = np.flatnonzero(height < shear[near].max(1) + MARGIN)
         clearance = np.clip(height[points], 0.0, CAP)
-        return cls(points, candidates, clearance.astype(np.float32))
+        return cls(points, candidates[points], clearance.astype(np.float32))
+
+    @classmethod
+    def none(cls) -> Guard:
+        """A guard of no points (evaluating costs nothing)."""
+        return cls(np.zeros(0, np.int64), np.zeros((0, CANDIDATES), np.int64),
+                   np.zeros(0, np.float32))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -111,3 +119,4 @@ def _heights(points, corners, normals):
     nearest = np.einsum("mcd,mcd->mc", offsets, offsets).argmin(1)
     rows = np.arange(len(points))
     return np.einsum("md,md->m", offsets[rows, nearest], normals[rows, nearest])
+

@@ -156,8 +156,10 @@ class HeadShape:
         weights (N, 3), hit (N,) bool); triangles facing away from +Z are ignored."""
         corners = self.vertices[self.faces[candidates]]
         front = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])[:, 2] > 0
-        tris, corners = candidates[front], corners[front]
         lo, hi = corners[:, :, :2].min(1), corners[:, :, :2].max(1)
+        if len(xy):  # only triangles over the queried area (an eyebrow, not the whole head)
+            front &= (hi >= xy.min(0)).all(1) & (lo <= xy.max(0)).all(1)
+        tris, corners, lo, hi = candidates[front], corners[front], lo[front], hi[front]
         best_t = np.zeros(len(xy), np.int64)
         best_w = np.zeros((len(xy), 3))
         hit = np.zeros(len(xy), bool)
