@@ -42,8 +42,12 @@ void main() {
         if (alpha < 0.004) discard;
     } else {
         alpha = texture(u_strands, v_uv).r;
-        // thin strands fade with distance in the mipmaps: keep them whole while drawn
-        alpha = clamp(alpha * 1.35, 0.0, 1.0);
+        // thin strands fade with distance in the mipmaps: keep them whole while drawn. Seen from
+        // afar (many texels a pixel) a card's strands merge into one lock; the mipmaps average
+        // them with the gaps between, and the alpha test would thin the hair to straws
+        vec2 texel = v_uv * vec2(textureSize(u_strands, 0));
+        float footprint = max(length(dFdx(texel)), length(dFdy(texel)));
+        alpha = clamp(alpha * mix(1.35, 2.6, smoothstep(8.0, 32.0, footprint)), 0.0, 1.0);
         // thin the tips (mipmaps average strand ends into a square card end), each card
         // from its own height so card ends do not line up
         float jitter = fract(v_colour.a * 37.17 + v_uv.x * 3.1);
