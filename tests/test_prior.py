@@ -5,8 +5,8 @@ broken-geometry detection, and realism against the published norms (light; the f
 import numpy as np
 import pytest
 
-from faceeditor.anthropometry.norms import norms_for
-from faceeditor.anthropometry.stats import sample_measurements
+from faceeditor.anthropometry.norms import norms_for, populations
+from faceeditor.anthropometry.stats import MEAN_TOLERANCE, SD_RATIO, sample_measurements
 from faceeditor.model import FaceMesh, load_default_model
 from faceeditor.model.breakage import breakage, is_broken
 from faceeditor.model.prior import calibration_ages, calibration_years, sample
@@ -59,11 +59,15 @@ def test_sex_years_and_fixed_phenotypes_are_honoured(model):
 
 
 def test_fixing_a_phenotype_keeps_the_face_and_appearance_streams(model):
-    """Shape draws have their own stream: a fixed age changes the age, not who the person is."""
-    free = sample(model, 21)
-    older = sample(model, 21, fixed={"age": 0.9})
-    np.testing.assert_allclose(local_values(model, older), local_values(model, free))
-    assert older["age"] == 0.9 and free["age"] != 0.9
+    """Shape draws have their own stream: a fixed age changes the age, not who the person is
+    (unless that face is broken at the new age and is drawn again: 2 of these 8 seeds)."""
+    kept = 0
+    for seed in range(20, 28):
+        free = sample(model, seed)
+        older = sample(model, seed, fixed={"age": 0.9})
+        assert older["age"] == 0.9 and free["age"] != 0.9
+        kept += np.allclose(local_values(model, older), local_values(model, free))
+    assert kept >= 6
 
 
 def test_fixed_shape_sliders_are_conditioned_on(model):
@@ -142,17 +146,27 @@ def test_raw_draws_are_rarely_broken_and_samples_never(model):
         assert not broken_beyond_phenotypes(params, phenotypes), seed
 
 
-@pytest.mark.parametrize("sex", SEXES)
-def test_kenyan_heads_measure_like_the_published_norms(model, sex):
-    """150 heads per sex: means within 6 %, SDs within x0.5-2.5. The issue's bounds (3 %,
-    x0.8-1.25) hold for 23 of the 30 Kenyan rows today; the others (male lip heights, eye and
-    biocular widths, female intercanthal width and mandible width) are listed by
-    ``faceeditor stats`` and benchmarks/prior_realism.py."""
-    values = sample_measurements(model, "kenyan", sex, 150, seed=500)
-    for name, norm in norms_for("kenyan", sex).items():
+#: Rows the embedded model does not bring within the issue's bounds, held to looser ones
+#: (mean within 6 %, SD x0.4-2.5): the Kenyan men's eye fissure SD (inconsistent with its own
+#: table, ``stats.INCONSISTENT_SD``), the Kenyan women's ex-ex mean (their en-en + 2 en-ex is
+#: 5 mm more than ex-ex; the model's eye corners are level in depth, so it cannot have all
+#: three) and mandible width SD (the head-fat slider widens the jaw both ways, which the fit's
+#: linear model does not see). ``resources/anthropometry/SOURCES.md`` has the numbers.
+LOOSE = {("kenyan", "male", "eye_width"), ("kenyan", "female", "biocular_width"),
+         ("kenyan", "female", "mandible_width")}
+
+
+@pytest.mark.parametrize("population,sex", [(p, s) for p in populations() for s in SEXES])
+def test_heads_measure_like_the_published_norms(model, population, sex):
+    """160 heads per population and sex, seeds the fit never saw: means within 3 % and SDs
+    within x0.8-1.25 of the published ones (the issue's bounds), but for the ``LOOSE`` rows."""
+    values = sample_measurements(model, population, sex, 160, seed=500)
+    for name, norm in norms_for(population, sex).items():
         mean, sd = values[name].mean(), values[name].std(ddof=1)
-        assert mean == pytest.approx(norm.mean, rel=0.06), name
-        assert 0.5 <= sd / norm.sd <= 2.5, (name, sd, norm.sd)
+        loose = (population, sex, name) in LOOSE
+        assert mean == pytest.approx(norm.mean, rel=0.06 if loose else MEAN_TOLERANCE), name
+        low, high = (0.4, 2.5) if loose else SD_RATIO
+        assert low <= sd / norm.sd <= high, (name, sd, norm.sd)
 
 
 def test_heads_differ_like_different_people(model):
