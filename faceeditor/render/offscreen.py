@@ -36,6 +36,7 @@ PROGRAM_NAME = "face"
 DEFAULT_BACKGROUND = (48, 48, 52)
 WIREFRAME_OVERLAY = (0.02, 0.02, 0.02, 0.55)  # linear rgb mixed over the surface, alpha
 _GL_VERSION = 330
+DEFAULT_SHADOW_TAPS = 8  # compiled into the variants of levels without shadows
 SHADOW_SOFTNESS_M = 0.0025      # PCF radius on the surface (penumbra of a softbox key light)
 SHADOW_BIAS_M = 0.0012
 SHADOW_NORMAL_OFFSET_M = 0.0015
@@ -104,13 +105,14 @@ class OffscreenRenderer:
         self._supersampled: OffscreenTarget | None = None
         self._post: ScaledTarget | None = None  # single-sampled drawing + FXAA
         self._view_mode = 0
-        #: the cheaper shader of interactive quality, compiled when first drawn with
-        self._interactive_program: moderngl.Program | None = None
+        #: compiled variants of the face program by (interactive, shadow taps), made when
+        #: first drawn with
+        self._variants: dict[tuple[bool, int], moderngl.Program] = {}
         self.active_program: moderngl.Program  # the program of the frame drawn last
         try:
             with self._current():
                 self.target = OffscreenTarget(self.ctx, self.width, self.height, samples)
-                self.program = self.active_program = self._compile(interactive=False)
+                self.program = self.active_program = self._variant(self._quality)
                 self.textures = ShadingTextures(self.ctx, self.program)
         except Exception:
             self._closed = True
@@ -207,12 +209,18 @@ class OffscreenRenderer:
         width, height = framebuffer.viewport[2:]
         self._draw(mesh, camera, width / max(height, 1))
 
-    def _compile(self, interactive: bool) -> moderngl.Program:
-        """The face program (the cheaper variant when ``interactive``) with this renderer's
-        materials, lights, albedo and view mode."""
+    def _variant(self, quality: Quality) -> moderngl.Program:
+        """The face program for ``quality`` (the cheaper variant when interactive; the shadow
+        filter's tap count compiled in: a loop of a uniform length costs llvmpipe ~10% of the
+        still frame) with this renderer's materials, lights, maps and view mode."""
+        key = (quality.interactive, quality.shadow_taps or DEFAULT_SHADOW_TAPS)
+        program = self._variants.get(key)
+        if program is not None:
+            return program
         defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
-                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3}
-        if interactive:
+                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3,
+                   "SHADOW_TAPS": key[1]}
+        if quality.interactive:
             defines["INTERACTIVE"] = 1
         program = load_program(self.ctx, PROGRAM_NAME, defines)
         for name, unit in TEXTURE_UNITS.items():
@@ -221,10 +229,13 @@ class OffscreenRenderer:
         set_uniform(program, "u_use_albedo_map", self._albedo_map is not None)
         set_uniform(program, "u_albedo_map", 0)
         set_uniform(program, "u_view_mode", self._view_mode)
+        textures = getattr(self, "textures", None)
+        set_uniform(program, "u_use_detail_maps", textures is not None and textures.active)
+        self._variants[key] = program
         return program
 
     def _programs(self) -> list[moderngl.Program]:
-        return [p for p in (self.program, self._interactive_program) if p is not None]
+        return list(self._variants.values())
 
     def _set_uniform(self, name: str, value: object) -> None:
         """Set ``name`` in every compiled variant of the face program."""
@@ -255,6 +266,7 @@ class OffscreenRenderer:
         self._check_open()
         with self._current():
             self.textures.set_detail_maps(normal, material)
+            self._set_uniform("u_use_detail_maps", self.textures.active)
 
     def add_pass(self, extra) -> None:
         """Draw ``extra`` after the skin from now on; the renderer releases it on close."""
@@ -276,10 +288,7 @@ class OffscreenRenderer:
         output = self.ctx.fbo
         quality = self._quality
         slot = self._upload(mesh)
-        if quality.interactive and self._interactive_program is None:
-            self._interactive_program = self._compile(interactive=True)
-        program = self._interactive_program if quality.interactive else self.program
-        self.active_program = program
+        program = self.active_program = self._variant(quality)
         view, projection = camera.view_matrix(), camera.projection_matrix(aspect)
         key = np.asarray(self.lighting.key.direction, np.float32)
         key /= np.linalg.norm(key)

@@ -43,6 +43,11 @@ class ShadingTextures:
         self.material = self._upload("material map", material)
         set_uniform(self.program, "u_use_detail_maps", True)
 
+    @property
+    def active(self) -> bool:
+        """Whether detail maps are set (the program's ``u_use_detail_maps``)."""
+        return self.normal is not None and self.material is not None
+
     def _upload(self, label: str, image: np.ndarray) -> moderngl.Texture:
         pixels = np.asarray(image)
         if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:

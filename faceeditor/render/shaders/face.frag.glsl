@@ -18,6 +18,9 @@
 // is flipped toward the viewer. Light colours include pi: Lambert radiance = albedo * c * N.L.
 
 #define PI 3.14159265
+#ifndef SHADOW_TAPS
+#define SHADOW_TAPS 8  // taps of the key light's shadow filter (the renderer compiles its level's)
+#endif
 
 uniform vec3 u_albedo[PART_COUNT];     // linear RGB
 uniform vec4 u_material[PART_COUNT];   // (roughness, F0, subsurface weight, unused)
@@ -34,7 +37,7 @@ uniform sampler2D u_material_map;
 uniform sampler2D u_skin_lut;
 uniform sampler2DShadow u_shadow_map;
 uniform sampler2D u_shadow_depth;
-uniform int u_shadow_taps;       // 0: no shadow map
+uniform int u_shadow_taps;       // 0: no shadow map (else SHADOW_TAPS, compiled in)
 uniform float u_shadow_radius;   // PCF radius in shadow-map UV
 uniform float u_shadow_bias;     // depth units
 uniform float u_shadow_depth_range;  // metres from depth 0 to 1
@@ -133,11 +136,11 @@ float key_shadow(float n_dot_l) {
                                                           vec2(0.06711056, 0.00583715))));
     mat2 rotate = mat2(cos(turn), sin(turn), -sin(turn), cos(turn));
     float sum = 0.0;
-    for (int i = 0; i < u_shadow_taps; ++i) {
+    for (int i = 0; i < SHADOW_TAPS; ++i) {
         sum += texture(u_shadow_map, vec3(v_shadow.xy + rotate * POISSON[i] * u_shadow_radius,
                                           v_shadow.z - bias));
     }
-    return sum / float(u_shadow_taps);
+    return sum / float(SHADOW_TAPS);
 }
 
 void main() {
