@@ -163,24 +163,29 @@ class HeadShape:
         best_t = np.zeros(len(xy), np.int64)
         best_w = np.zeros((len(xy), 3))
         hit = np.zeros(len(xy), bool)
-        for i, p in enumerate(xy):
-            box = np.flatnonzero((lo <= p).all(1) & (hi >= p).all(1))
-            if not len(box):
-                continue
-            c = corners[box]
+        for start in range(0, len(xy), 256):  # every (point, box) pair of a block at once
+            block = xy[start:start + 256]
+            near = np.flatnonzero((hi >= block.min(0)).all(1) & (lo <= block.max(0)).all(1))
+            inbox = (lo[near] <= block[:, None]).all(-1) & (hi[near] >= block[:, None]).all(-1)
+            at, box = np.nonzero(inbox)  # by point, then in candidate order
+            box = near[box]
+            c, p = corners[box], block[at]
             v0, v1, v2 = c[:, 1, :2] - c[:, 0, :2], c[:, 2, :2] - c[:, 0, :2], p - c[:, 0, :2]
             den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
             with np.errstate(divide="ignore", invalid="ignore"):
                 u = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / den
                 v = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / den
             inside = (u >= 0) & (v >= 0) & (u + v <= 1) & (den != 0)
-            if not inside.any():
-                continue
             w = np.stack([1 - u, u, v], -1)
             w[:, 0] -= v
             z = np.einsum("nk,nk->n", w, c[:, :, 2])
-            j = np.flatnonzero(inside)[np.argmax(z[inside])]
-            best_t[i], best_w[i], hit[i] = tris[box[j]], w[j], True
+            at, box, w, z = at[inside], box[inside], w[inside], z[inside]
+            top = np.full(len(block), -np.inf)
+            np.maximum.at(top, at, z)
+            first = np.flatnonzero(z == top[at])  # the frontmost; the first of equals
+            first = first[np.unique(at[first], return_index=True)[1]]
+            rows = start + at[first]
+            best_t[rows], best_w[rows], hit[rows] = tris[box[first]], w[first], True
         return best_t, best_w, hit
 
     def azimuth(self, points: np.ndarray) -> np.ndarray:
