@@ -130,11 +130,13 @@ def _targets(prefix: str, fresh: Mapping[str, np.ndarray], committed: Mapping[st
     return problems
 
 
-def clean_build_env(tmp_path: Path) -> dict[str, str]:
-    """An environment unlike the one that built the committed asset: an empty anny cache (so
-    anny rebuilds its data from scratch) and more BLAS/OpenMP threads than the default one."""
+def clean_build_env(anny_cache: Path) -> dict[str, str]:
+    """An environment unlike the one that built the committed asset: the anny cache
+    ``anny_cache`` (the ``fresh_anny_cache`` fixture: empty when the session's first rebuild
+    starts, so anny rebuilds its data from scratch as on a new machine) and more BLAS/OpenMP
+    threads than the default one."""
     env = dict(os.environ)
-    env["ANNY_CACHE_DIR"] = str(tmp_path / "fresh-anny-cache")
+    env["ANNY_CACHE_DIR"] = str(anny_cache)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[variable] = "3"
     return env

