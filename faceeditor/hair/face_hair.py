@@ -15,6 +15,16 @@ from faceeditor.hair.settings import HairSettings, strand_colours
 from faceeditor.hair.strands import ATLAS_COLUMNS, Strands, normalize, smoothstep, tangent_part
 
 UP = np.array([0.0, 1.0, 0.0])
+FORWARD = np.array([0.0, 0.0, 1.0])
+#: Eyelashes per lid: share of the cards, base length and card width (metres), up (1) or down,
+#: span along the margin (0 inner corner), melanin shift, initial rise and forward lean, curl.
+#: Lower lashes are short, sparse and lighter, stop short of the corners (where the closing
+#: upper lid meets them) and leave the lid forward: pointing down they would lie on the lid
+#: skin, hidden near their roots and seen as patches below the margin.
+LASH_LIDS = {
+    "upper": (1.0, 0.0085, 0.0014, 1.0, (0.02, 1.0), 0.6, None, 0.0, 1.0),
+    "lower": (0.22, 0.0026, 0.001, -1.0, (0.1, 0.85), 0.3, 0.8, 0.6, 0.3),
+}
 #: Mouth and chin heights relative to the eyes (metres), measured on the rest head.
 MOUTH_BELOW_EYES = 0.072
 SUBNASALE_BELOW_EYES = 0.052
@@ -94,14 +104,15 @@ def grow_eyelashes(head: HeadShape, settings: HairSettings, rng: np.random.Gener
     curl = settings["eyelash_curl"]
     length_scale = 0.6 + 0.9 * settings["eyelash_length"]
     parts = []
-    for lid, share, base_length, sign in (("upper", 1.0, 0.0095, 1.0), ("lower", 0.3, 0.004, -1.0)):
+    for lid, (share, base_length, card_width, sign, span, darker, drop, lean, bent) in \
+            LASH_LIDS.items():
         count = int(round((18 + 42 * density) * share))
         for side, centre in zip(("left", "right"), head.eye_centres):
             if count < 2:
                 continue
             tris, weights = head.lid_margins[f"{lid}_{side}"]
             margin = np.einsum("nk,nkd->nd", weights, head.vertices[head.faces[tris]])
-            t = np.sort(rng.uniform(0.02, 1.0, count))
+            t = np.sort(rng.uniform(*span, count))
             s = np.linspace(0, 1, len(margin))
             roots = np.stack([np.interp(t, s, margin[:, i]) for i in range(3)], -1)
             root_t, root_w = head.nearest_surface(roots)
@@ -111,13 +122,14 @@ def grow_eyelashes(head: HeadShape, settings: HairSettings, rng: np.random.Gener
             out = normalize(roots - eyeball)
             sx = np.sign(centre[0])
             flare = np.array([sx, 0.0, 0.0]) * (0.5 * t - 0.1)[:, None]
-            direction = normalize(out + sign * (0.25 + 0.3 * curl) * UP + flare)
+            rise = sign * (0.25 + 0.3 * curl if drop is None else drop)
+            direction = normalize(out + rise * UP + lean * FORWARD + flare)
             profile = 0.55 + 0.45 * np.sin(np.pi * np.clip(t * 0.85 + 0.1, 0, 1))
             length = base_length * length_scale * profile * rng.uniform(0.85, 1.1, count)
             k = 4
             points = np.zeros((count, k, 3))
             points[:, 0] = roots
-            bend = sign * UP * (0.1 + 0.55 * curl)
+            bend = sign * UP * (0.1 + 0.55 * curl) * bent
             d = direction
             for i in range(1, k):
                 points[:, i] = points[:, i - 1] + d * (length / (k - 1))[:, None]
@@ -125,9 +137,9 @@ def grow_eyelashes(head: HeadShape, settings: HairSettings, rng: np.random.Gener
             ref = normalize(np.cross(points[:, -1] - points[:, 0], np.array([1.0, 0, 0])))
             ref = np.where((ref[:, 2:3] < 0), -ref, ref)
             parts.append(Strands(
-                points=points, widths=np.full((count, k), 0.0022) * [1, 1, 0.9, 0.7],
+                points=points, widths=np.full((count, k), card_width) * [1, 1, 0.9, 0.7],
                 ref=np.repeat(ref[:, None], k, 1),
-                colours=strand_colours(settings, count, rng, darker=0.6, grey_scale=0.2),
+                colours=strand_colours(settings, count, rng, darker=darker, grey_scale=0.2),
                 shade=np.full(count, 0.8), column=np.full(count, ATLAS_COLUMNS.index("lashes")),
                 root_triangles=root_t, root_weights=root_w, rigid=True))
     return _join(parts)
