@@ -14,12 +14,13 @@ import numpy as np
 
 from faceeditor.hair.strands import ATLAS_COLUMNS
 
-#: (strands per card, line half-width in column widths, shortest strand end, waviness) per column.
+#: (strands per card, line half-width in column widths, shortest strand end, waviness, length
+#: of the tapering tip) per column; lashes taper from near their roots.
 _COLUMN_STYLE = {
-    "dense": (70, 0.012, 0.75, 0.01),
-    "sparse": (34, 0.010, 0.55, 0.015),
-    "fine": (3, 0.07, 0.8, 0.02),
-    "lashes": (3, 0.035, 0.7, 0.0),
+    "dense": (70, 0.012, 0.75, 0.01, 0.25),
+    "sparse": (34, 0.010, 0.55, 0.015, 0.25),
+    "fine": (3, 0.07, 0.8, 0.02, 0.25),
+    "lashes": (3, 0.04, 0.7, 0.0, 0.6),
 }
 
 
@@ -32,14 +33,14 @@ def strand_atlas(size: int = 512) -> np.ndarray:
     u = (np.arange(width) + 0.5) / width
     columns = []
     for name in ATLAS_COLUMNS:
-        count, half_width, shortest, wave = _COLUMN_STYLE[name]
+        count, half_width, shortest, wave, tip = _COLUMN_STYLE[name]
         alpha = np.zeros((size, width))
         margin = 0.08 + half_width
         for _ in range(count):
             u0 = rng.uniform(margin, 1 - margin)
             end = rng.uniform(shortest, 1.0)
             centre = u0 + wave * np.sin(2 * np.pi * (v * rng.uniform(1, 3) + rng.random()))
-            taper = np.clip((end - v) / 0.25, 0.0, 1.0) ** 0.7
+            taper = np.clip((end - v) / tip, 0.0, 1.0) ** 0.7
             w = half_width * rng.uniform(0.7, 1.3) * np.maximum(taper, 0.05)
             distance = np.abs(u[None, :] - centre[:, None]) / (1.0 / width)
             line = np.clip(w[:, None] * width + 0.5 - distance, 0.0, 1.0)
