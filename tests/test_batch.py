@@ -190,6 +190,36 @@ def test_resume_after_the_run_is_killed(made, tmp_path):
     assert not list(output.rglob("*.tmp"))
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_kill_stops_the_run_cleanly_and_it_resumes(made, tmp_path):
+    """`kill PID` (SIGTERM) is an interruption like Ctrl+C: exit 130, the items made so far are
+    kept, no worker is left running, and a rerun completes the same bytes."""
+    output = tmp_path / "terminated"
+    args = ["--count", "6", "--seed", "5", "--labels", "--size", str(SIZE), "--pose-range", "10",
+            "--expressions", "laugh,surprised", "--workers", "2", "-o", str(output)]
+    process = subprocess.Popen([sys.executable, "-m", "faceeditor", "batch", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    manifest = output / "manifest.json"
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = workers or [c for c in _children(process.pid)
+                              if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+        if manifest.exists() and json.loads(manifest.read_text())["items"]:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert workers and not [w for w in workers if Path(f"/proc/{w}").exists()]
+    done = json.loads(manifest.read_text())["items"]
+    assert 1 <= len(done) <= 6
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    ours = {k: v for k, v in folder_bytes(output).items() if k.split("/")[1] < "000003"}
+    assert ours == folder_bytes(made)
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []

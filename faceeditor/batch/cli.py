@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -66,11 +67,16 @@ def command_batch(args: argparse.Namespace) -> int:
     from faceeditor.batch.runner import run_batch
 
     config = config_from_args(args)
+    # `kill PID` stops the run as Ctrl+C does: in-flight items finish, the manifest and the
+    # index are written, the workers exit (not left running without their driver)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = run_batch(config)
     except KeyboardInterrupt:  # before any item was made (loading, checking the folder)
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(summary.text())
     if summary.interrupted:
         return 130
@@ -78,3 +84,6 @@ def command_batch(args: argparse.Namespace) -> int:
         return 1
     return 1 if summary.failures else 0
 
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
