@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the picture shows: a sampled head, a typed prompt, the three-quarter view
-SEED = 5
+SEED = 1
 PROMPT = "a faint, crooked smile"
 VIEW = "three-quarter"
 TIMEOUT_MS = 60000
