@@ -10,33 +10,31 @@ from types import TracebackType
 import moderngl
 import numpy as np
 
-from faceeditor.model.mesh import PART_NAMES, FaceMesh
+from faceeditor.model.mesh import FaceMesh
 from faceeditor.render.camera import Camera
 from faceeditor.render.errors import ContextUnavailableError, RenderError
 from faceeditor.render.framebuffer import OffscreenTarget, ensure_valid_binding
 from faceeditor.render.scaled import ScaledTarget
 from faceeditor.render.llvm_guard import load_triton_first
 from faceeditor.render.geometry import MeshGeometry, to_numpy
-from faceeditor.render.program import load_program, set_uniform, write_matrix
+from faceeditor.render.face_program import PROGRAM_NAME, FacePrograms
+from faceeditor.render.program import set_uniform, write_matrix
 from faceeditor.render.quality import Quality, quality_level
 from faceeditor.render.shading import (
     PART_MATERIALS,
     VIEW_MODES,
     PartMaterial,
     StudioLighting,
-    apply_shading,
 )
 from faceeditor.render.shadow import OcclusionBaker, ShadowMap
 from faceeditor.render.smooth import SmoothSurface, SurfaceCache
-from faceeditor.render.textures import UNITS as TEXTURE_UNITS, ShadingTextures
+from faceeditor.render.textures import ShadingTextures
 
 log = logging.getLogger(__name__)
 
-PROGRAM_NAME = "face"
 DEFAULT_BACKGROUND = (48, 48, 52)
 WIREFRAME_OVERLAY = (0.02, 0.02, 0.02, 0.55)  # linear rgb mixed over the surface, alpha
 _GL_VERSION = 330
-DEFAULT_SHADOW_TAPS = 8  # compiled into the variants of levels without shadows
 SHADOW_SOFTNESS_M = 0.0025      # PCF radius on the surface (penumbra of a softbox key light)
 SHADOW_BIAS_M = 0.0012
 SHADOW_NORMAL_OFFSET_M = 0.0015
@@ -104,15 +102,12 @@ class OffscreenRenderer:
         self._shadow: ShadowMap | None = None
         self._supersampled: OffscreenTarget | None = None
         self._post: ScaledTarget | None = None  # single-sampled drawing + FXAA
-        self._view_mode = 0
-        #: compiled variants of the face program by (interactive, shadow taps), made when
-        #: first drawn with
-        self._variants: dict[tuple[bool, int], moderngl.Program] = {}
-        self.active_program: moderngl.Program  # the program of the frame drawn last
+        self.active_program: moderngl.Program  # the face program of the frame drawn last
         try:
             with self._current():
                 self.target = OffscreenTarget(self.ctx, self.width, self.height, samples)
-                self.program = self.active_program = self._variant(self._quality)
+                self._programs = FacePrograms(self.ctx, self.materials, self.lighting)
+                self.program = self.active_program = self._programs.get(self._quality)
                 self.textures = ShadingTextures(self.ctx, self.program)
         except Exception:
             self._closed = True
@@ -209,54 +204,19 @@ class OffscreenRenderer:
         width, height = framebuffer.viewport[2:]
         self._draw(mesh, camera, width / max(height, 1))
 
-    def _variant(self, quality: Quality) -> moderngl.Program:
-        """The face program for ``quality`` (the cheaper variant when interactive; the shadow
-        filter's tap count compiled in: a loop of a uniform length costs llvmpipe ~10% of the
-        still frame) with this renderer's materials, lights, maps and view mode."""
-        key = (quality.interactive, quality.shadow_taps or DEFAULT_SHADOW_TAPS)
-        program = self._variants.get(key)
-        if program is not None:
-            return program
-        defines = {"PART_COUNT": len(PART_NAMES), "PART_SKIN": PART_NAMES.index("skin"),
-                   "PART_EYES": PART_NAMES.index("eyes"), "LIGHT_COUNT": 3,
-                   "SHADOW_TAPS": key[1]}
-        if quality.interactive:
-            defines["INTERACTIVE"] = 1
-        program = load_program(self.ctx, PROGRAM_NAME, defines)
-        for name, unit in TEXTURE_UNITS.items():
-            set_uniform(program, name, unit)
-        apply_shading(program, materials=self.materials, lighting=self.lighting)
-        set_uniform(program, "u_use_albedo_map", self._albedo_map is not None)
-        set_uniform(program, "u_albedo_map", 0)
-        set_uniform(program, "u_view_mode", self._view_mode)
-        textures = getattr(self, "textures", None)
-        set_uniform(program, "u_use_detail_maps", textures is not None and textures.active)
-        self._variants[key] = program
-        return program
-
-    def _programs(self) -> list[moderngl.Program]:
-        return list(self._variants.values())
-
-    def _set_uniform(self, name: str, value: object) -> None:
-        """Set ``name`` in every compiled variant of the face program."""
-        for program in self._programs():
-            set_uniform(program, name, value)
-
     def set_lighting(self, lighting: StudioLighting) -> None:
         """Light with ``lighting`` (e.g. one of ``shading.LIGHTING_PRESETS``) from now on."""
         self._check_open()
         self.lighting = lighting
         with self._current():
-            for program in self._programs():
-                apply_shading(program, materials=self.materials, lighting=lighting)
+            self._programs.shade(self.materials, lighting)
 
     def set_materials(self, materials: dict[str, PartMaterial]) -> None:
         """Shade each part with ``materials`` (default ``shading.PART_MATERIALS``)."""
         self._check_open()
         self.materials = dict(materials)
         with self._current():
-            for program in self._programs():
-                apply_shading(program, materials=self.materials, lighting=self.lighting)
+            self._programs.shade(self.materials, self.lighting)
 
     def set_detail_maps(self, normal: np.ndarray | None, material: np.ndarray | None) -> None:
         """Shade with a tangent-space ``normal`` map (S, S, 3) uint8 and a ``material`` map
@@ -266,7 +226,7 @@ class OffscreenRenderer:
         self._check_open()
         with self._current():
             self.textures.set_detail_maps(normal, material)
-            self._set_uniform("u_use_detail_maps", self.textures.active)
+            self._programs.set("u_use_detail_maps", self.textures.active)
 
     def add_pass(self, extra) -> None:
         """Draw ``extra`` after the skin from now on; the renderer releases it on close."""
@@ -278,9 +238,8 @@ class OffscreenRenderer:
         if mode not in VIEW_MODES:
             raise ValueError(f"unknown view mode {mode!r}; choose one of {', '.join(VIEW_MODES)}")
         self._check_open()
-        self._view_mode = VIEW_MODES.index(mode)
         with self._current():
-            self._set_uniform("u_view_mode", self._view_mode)
+            self._programs.set("u_view_mode", VIEW_MODES.index(mode))
 
     def _draw(self, mesh: FaceMesh, camera: Camera, aspect: float) -> None:
         """Draw into the bound framebuffer: the shadow map, the surface, the extra passes, then
@@ -288,7 +247,7 @@ class OffscreenRenderer:
         output = self.ctx.fbo
         quality = self._quality
         slot = self._upload(mesh)
-        program = self.active_program = self._variant(quality)
+        program = self.active_program = self._programs.get(quality)
         view, projection = camera.view_matrix(), camera.projection_matrix(aspect)
         key = np.asarray(self.lighting.key.direction, np.float32)
         key /= np.linalg.norm(key)
@@ -365,7 +324,7 @@ class OffscreenRenderer:
                 f"albedo map must be (H, W, 3) uint8, got {pixels.shape} {pixels.dtype}")
         with self._current():
             self._drop_albedo_map()
-            self._set_uniform("u_use_albedo_map", pixels is not None)
+            self._programs.set("u_use_albedo_map", pixels is not None)
             if pixels is None:
                 return
             height, width = pixels.shape[:2]
@@ -382,7 +341,7 @@ class OffscreenRenderer:
         self._check_open()
         with self._current():
             self._drop_albedo_map()
-            self._set_uniform("u_use_albedo_map", texture is not None)
+            self._programs.set("u_use_albedo_map", texture is not None)
             if texture is not None:
                 self._albedo_map, self._owns_albedo_map = texture, False
 
@@ -445,8 +404,7 @@ class OffscreenRenderer:
                          self.textures):
                 if item is not None:
                     item.release()
-            for program in self._programs():
-                program.release()
+            self._programs.release()
             self.target.release()
         if self._owns_ctx:
             self.ctx.release()
