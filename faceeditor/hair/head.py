@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
-from faceeditor.model.surface import SurfacePoints, closest_points
+from faceeditor.model.surface import SurfacePoints, closest_on_candidates, closest_points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,23 +122,15 @@ class HeadShape:
         """(triangle (N,), barycentric weights (N, 3)) of the nearest skin point (or of the
         nearest point on the triangles ``among``) to each of ``points`` ((N, 3)), searched
         among the ``k`` triangles with the nearest centroids."""
-        from faceeditor.model.surface import _closest_barycentric
-
         among = self.skin if among is None else among
         points = np.asarray(points, np.float64).reshape(-1, 3)
         _, near = self._tree(among).query(points, k=k)
         triangles = np.zeros(len(points), np.int64)
         weights = np.zeros((len(points), 3))
-        for start in range(0, len(points), 4096):
+        for start in range(0, len(points), 4096):  # blocks bound the (n, k, 3, 3) corners
             block = slice(start, start + 4096)
-            candidates = among[near[block]]  # (n, k)
-            corners = self.vertices[self.faces[candidates]]  # (n, k, 3, 3)
-            w = _closest_barycentric(points[block, None, :], corners)  # (n, k, 3)
-            q = np.einsum("nkc,nkcd->nkd", w, corners)
-            pick = np.argmin(((q - points[block, None, :]) ** 2).sum(-1), axis=1)
-            rows = np.arange(len(pick))
-            triangles[block] = candidates[rows, pick]
-            weights[block] = w[rows, pick]
+            triangles[block], weights[block], _ = closest_on_candidates(
+                points[block], self.vertices, self.faces, among[near[block]])
         return triangles, weights
 
     def project_front(self, xy: np.ndarray) -> SurfacePoints:
