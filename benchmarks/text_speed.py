@@ -136,6 +136,7 @@ def clip_rows(model, applied, repeats: int) -> list[str]:
     import torch
 
     from faceeditor.text import clip as clip_mod
+    from faceeditor.text import clip_edit
     from faceeditor.text.factory import ClipTextEditEngine
 
     with tempfile.TemporaryDirectory() as folder:
@@ -147,9 +148,9 @@ def clip_rows(model, applied, repeats: int) -> list[str]:
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((len(model.spec), 512)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    names = clip_mod.geometry_names(model)
+    names = clip_edit.geometry_names(model)
     vectors = vectors[: len(names)]
-    directions = clip_mod.GlobalDirections(names, vectors, "random")
+    directions = clip_edit.GlobalDirections(names, vectors, "random")
     engine = ClipTextEditEngine(model, backend, directions)
     run = applied(engine)
     run(CLIP_PROMPTS[0])  # warm-up (first call computes the neutral text once)
@@ -158,16 +159,16 @@ def clip_rows(model, applied, repeats: int) -> list[str]:
             row("ViT-B-32 CLIP engine, lexicon prompts (20)",
                 timings(run, LEXICON_PROMPTS, 1), 300)]
     # one-off costs, for the record
-    settings = clip_mod.DirectionSettings(faces=4, names=("jawOpen",))
+    settings = clip_edit.DirectionSettings(faces=4, names=("jawOpen",))
     start = time.perf_counter()
-    clip_mod.global_directions(model, backend, settings, cache=Path(tempfile.mkdtemp()))
+    clip_edit.global_directions(model, backend, settings, cache=Path(tempfile.mkdtemp()))
     per_parameter = time.perf_counter() - start
     count = len(names)
     print(f"CLIP directions: {per_parameter:.2f} s per parameter (4 faces x 2 renders); "
           f"all {count} geometry parameters ~ {per_parameter * count / 60:.1f} min, "
           "once per checkpoint (cached)")
     start = time.perf_counter()
-    result = clip_mod.optimise(model, backend, "a smiling face", model.default_params(), steps=3)
+    result = clip_edit.optimise(model, backend, "a smiling face", model.default_params(), steps=3)
     step = (time.perf_counter() - start) / 3
     print(f"CLIP optimisation: {step:.2f} s per step at 224 px (30 steps ~ {30 * step:.0f} s); "
           f"similarity {statistics.fmean(result.similarities[:1]):.4f} -> "

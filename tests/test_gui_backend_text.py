@@ -17,7 +17,7 @@ from test_gui import _needs_a_display, make_window, model  # noqa: E402,F401
 from test_gui_backends import open_flame  # noqa: E402
 from test_text_clip import TINY, tiny_checkpoint  # noqa: E402,F401
 
-from faceeditor.text import clip as clip_mod  # noqa: E402
+from faceeditor.text import clip_edit  # noqa: E402
 from faceeditor.text.backend_engine import BackendClipEngine  # noqa: E402
 from faceeditor.text.factory import NO_CHECKPOINT_HINT  # noqa: E402
 
@@ -43,7 +43,7 @@ def test_prompt_on_flame_with_a_clip_checkpoint_is_one_undo_step(
     window = make_window()
     window.settings.setValue("text/clip_checkpoint", str(tiny_checkpoint))
     window.settings.setValue("text/clip_model", TINY)
-    window.backend_clip_settings = clip_mod.DirectionSettings(faces=1, names=NAMES)
+    window.backend_clip_settings = clip_edit.DirectionSettings(faces=1, names=NAMES)
     open_flame(window, qtbot, flame_dir / "generic_model.pkl")
     wait_for_text_engine(window, qtbot)
 

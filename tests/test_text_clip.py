@@ -17,6 +17,7 @@ open_clip = pytest.importorskip("open_clip")
 
 from faceeditor.model import load_default_model  # noqa: E402
 from faceeditor.text import clip as clip_mod  # noqa: E402
+from faceeditor.text import clip_edit  # noqa: E402
 from faceeditor.text import factory  # noqa: E402
 from faceeditor.text.engine import TextEditEngine  # noqa: E402
 
@@ -29,7 +30,7 @@ TINY_CONFIG = {
                  "layers": 2},
 }
 NAMES = ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "nose_scale_horiz", "age", "browInnerUp")
-SETTINGS = clip_mod.DirectionSettings(faces=2, names=NAMES)
+SETTINGS = clip_edit.DirectionSettings(faces=2, names=NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def backend(tiny_checkpoint):
 
 @pytest.fixture(scope="module")
 def directions(model, backend, tmp_path_factory):
-    return clip_mod.global_directions(model, backend, SETTINGS,
+    return clip_edit.global_directions(model, backend, SETTINGS,
                                       cache=tmp_path_factory.mktemp("directions"))
 
 
@@ -98,7 +99,7 @@ def test_global_directions_are_unit_vectors_per_parameter(directions):
 
 def test_directions_are_cached_on_disk_with_progress(model, backend, tmp_path):
     calls: list[tuple[int, int]] = []
-    first = clip_mod.global_directions(model, backend, SETTINGS, cache=tmp_path,
+    first = clip_edit.global_directions(model, backend, SETTINGS, cache=tmp_path,
                                        progress=lambda done, total: calls.append((done, total)))
     assert calls == [(i + 1, len(NAMES)) for i in range(len(NAMES))]
     files = list(tmp_path.glob("directions-*.npz"))
@@ -107,7 +108,7 @@ def test_directions_are_cached_on_disk_with_progress(model, backend, tmp_path):
     def must_not_render(batch):
         raise AssertionError("cached directions were recomputed")
 
-    again = clip_mod.global_directions(model, backend, SETTINGS, cache=tmp_path,
+    again = clip_edit.global_directions(model, backend, SETTINGS, cache=tmp_path,
                                        progress=lambda *a: calls.append(a),
                                        render_images=must_not_render)
     assert len(calls) == len(NAMES)
@@ -120,29 +121,29 @@ def test_cache_key_changes_with_checkpoint_and_settings(model, backend, tmp_path
     torch.save(open_clip.create_model(TINY, pretrained=None, pretrained_text=False).state_dict(),
                other_weights)
     other = clip_mod.ClipBackend.load(clip_mod.CheckpointRef(other_weights, TINY))
-    key = clip_mod.directions_key(model, backend, SETTINGS)
-    assert clip_mod.directions_key(model, other, SETTINGS) != key
-    assert clip_mod.directions_key(
-        model, backend, clip_mod.DirectionSettings(faces=3, names=NAMES)) != key
+    key = clip_edit.directions_key(model, backend, SETTINGS)
+    assert clip_edit.directions_key(model, other, SETTINGS) != key
+    assert clip_edit.directions_key(
+        model, backend, clip_edit.DirectionSettings(faces=3, names=NAMES)) != key
 
 
 def test_direction_edit_keeps_relevant_parameters_and_scales_with_alpha(model, backend,
                                                                          directions):
-    edit = clip_mod.direction_edit(model, backend, directions, "a wide grin", alpha=1.0,
+    edit = clip_edit.direction_edit(model, backend, directions, "a wide grin", alpha=1.0,
                                    beta=0.5)
     peak = max(abs(r) for r in edit.relevance.values())
     assert edit.deltas
     assert set(edit.deltas) == {n for n, r in edit.relevance.items() if abs(r) >= 0.5 * peak}
     for name, delta in edit.deltas.items():
         assert np.sign(delta) == np.sign(edit.relevance[name])
-    double = clip_mod.direction_edit(model, backend, directions, "a wide grin", alpha=2.0,
+    double = clip_edit.direction_edit(model, backend, directions, "a wide grin", alpha=2.0,
                                      beta=0.5)
     for name in edit.deltas:
         assert double.deltas[name] == pytest.approx(2 * edit.deltas[name])
 
 
 def test_optimisation_step_raises_clip_similarity(model, backend):
-    result = clip_mod.optimise(model, backend, "a smiling face", model.default_params(),
+    result = clip_edit.optimise(model, backend, "a smiling face", model.default_params(),
                                steps=1, learning_rate=0.01)
     before, after = result.similarities
     assert after > before
@@ -208,7 +209,7 @@ def test_never_downloads(model, tiny_checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("FACEEDITOR_CACHE_DIR", str(tmp_path))
     engine = factory.create_engine(
         model, clip_checkpoint=tiny_checkpoint, clip_model=TINY, paraphrases=False,
-        clip_settings=clip_mod.DirectionSettings(faces=1, names=NAMES[:2]))
+        clip_settings=clip_edit.DirectionSettings(faces=1, names=NAMES[:2]))
     assert isinstance(engine, factory.ClipTextEditEngine)
 
 

@@ -18,10 +18,11 @@ from faceeditor.backends.embedded import EmbeddedBackend  # noqa: E402
 from faceeditor.backends.images import BackendImages  # noqa: E402
 from faceeditor.model import load_default_model  # noqa: E402
 from faceeditor.text import clip as clip_mod  # noqa: E402
+from faceeditor.text import clip_edit  # noqa: E402
 from faceeditor.text import factory  # noqa: E402
 from faceeditor.text.backend_engine import BackendClipEngine  # noqa: E402
 
-ONE_FACE = clip_mod.DirectionSettings(faces=1)
+ONE_FACE = clip_edit.DirectionSettings(faces=1)
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +54,13 @@ class CountingImages:
 
 def test_directions_cover_the_flame_sliders_and_are_cached(flame, clip_backend, gl_context,
                                                            tmp_path):
-    names = clip_mod.backend_names(flame)
+    names = clip_edit.backend_names(flame)
     assert "shape_000" in names and "shape_019" in names and "shape_020" not in names
     assert "exp_019" in names and "exp_020" not in names and "tex_000" in names
     assert not any(flame.spec[n].kind == "pose" for n in names)
     render = CountingImages(flame, gl_context)
     calls = []
-    first = clip_mod.global_directions(flame, clip_backend, ONE_FACE, cache=tmp_path,
+    first = clip_edit.global_directions(flame, clip_backend, ONE_FACE, cache=tmp_path,
                                        render_images=render,
                                        progress=lambda done, total: calls.append(done))
     assert first.names == names
@@ -72,7 +73,7 @@ def test_directions_cover_the_flame_sliders_and_are_cached(flame, clip_backend, 
     assert render.rendered == 2 * len(names) and calls[-1] == len(names)
     assert len(list(tmp_path.glob("directions-*.npz"))) == 1
 
-    again = clip_mod.backend_directions(flame, clip_backend, ONE_FACE, cache=tmp_path,
+    again = clip_edit.backend_directions(flame, clip_backend, ONE_FACE, cache=tmp_path,
                                         render_images=render)
     assert render.rendered == 2 * len(names), "cached directions were measured again"
     np.testing.assert_array_equal(again.vectors, first.vectors)
@@ -81,31 +82,31 @@ def test_directions_cover_the_flame_sliders_and_are_cached(flame, clip_backend, 
 
 def test_cache_key_follows_checkpoint_model_file_and_settings(flame, flame_dir, clip_backend,
                                                              tmp_path):  # noqa: F811
-    key = clip_mod.backend_directions_key(flame, clip_backend, ONE_FACE)
+    key = clip_edit.backend_directions_key(flame, clip_backend, ONE_FACE)
     torch.manual_seed(7)
     other_path = tmp_path / "other.pt"
     torch.save(open_clip.create_model(TINY, pretrained=None, pretrained_text=False).state_dict(),
                other_path)
     other = clip_mod.ClipBackend.load(clip_mod.CheckpointRef(other_path, TINY))
-    assert clip_mod.backend_directions_key(flame, other, ONE_FACE) != key
-    assert clip_mod.backend_directions_key(
-        flame, clip_backend, clip_mod.DirectionSettings(faces=2)) != key
+    assert clip_edit.backend_directions_key(flame, other, ONE_FACE) != key
+    assert clip_edit.backend_directions_key(
+        flame, clip_backend, clip_edit.DirectionSettings(faces=2)) != key
     # the same file opened again gives the same key; a changed model file another
-    assert clip_mod.backend_directions_key(open_model(flame_dir / "generic_model.pkl"),
+    assert clip_edit.backend_directions_key(open_model(flame_dir / "generic_model.pkl"),
                                            clip_backend, ONE_FACE) == key
     with open(flame_dir / "generic_model.pkl", "ab") as handle:
         handle.write(b"\0")
-    assert clip_mod.backend_directions_key(flame, clip_backend, ONE_FACE) != key
+    assert clip_edit.backend_directions_key(flame, clip_backend, ONE_FACE) != key
     # without known files the parameter names identify the model
     flame.source_paths = ()
-    assert clip_mod.model_fingerprint(flame) == clip_mod.model_fingerprint(flame)
+    assert clip_edit.model_fingerprint(flame) == clip_edit.model_fingerprint(flame)
 
 
 def test_checkpoint_change_recomputes_directions(albedogan, clip_backend, gl_context,
                                                  tmp_path):
-    settings = clip_mod.DirectionSettings(faces=1, names=("w_000", "w_001", "shape_000"))
+    settings = clip_edit.DirectionSettings(faces=1, names=("w_000", "w_001", "shape_000"))
     render = CountingImages(albedogan, gl_context)
-    clip_mod.backend_directions(albedogan, clip_backend, settings, cache=tmp_path,
+    clip_edit.backend_directions(albedogan, clip_backend, settings, cache=tmp_path,
                                 render_images=render)
     assert render.rendered == 6
     torch.manual_seed(8)
@@ -113,7 +114,7 @@ def test_checkpoint_change_recomputes_directions(albedogan, clip_backend, gl_con
     torch.save(open_clip.create_model(TINY, pretrained=None, pretrained_text=False).state_dict(),
                other_path)
     other = clip_mod.ClipBackend.load(clip_mod.CheckpointRef(other_path, TINY))
-    clip_mod.backend_directions(albedogan, other, settings, cache=tmp_path,
+    clip_edit.backend_directions(albedogan, other, settings, cache=tmp_path,
                                 render_images=render)
     assert render.rendered == 12
     assert len(list(tmp_path.glob("directions-*.npz"))) == 2
@@ -121,9 +122,9 @@ def test_checkpoint_change_recomputes_directions(albedogan, clip_backend, gl_con
 
 def test_albedogan_directions_include_the_w_sliders(albedogan, clip_backend, gl_context,
                                                     tmp_path):
-    names = clip_mod.backend_names(albedogan)
+    names = clip_edit.backend_names(albedogan)
     assert {"w_000", "w_015"} <= set(names) and "w_016" not in names
-    directions = clip_mod.backend_directions(albedogan, clip_backend, ONE_FACE, cache=tmp_path,
+    directions = clip_edit.backend_directions(albedogan, clip_backend, ONE_FACE, cache=tmp_path,
                                              render_images=CountingImages(albedogan,
                                                                           gl_context))
     assert directions.vectors.shape == (len(names), 32)
@@ -134,8 +135,8 @@ def test_albedogan_directions_include_the_w_sliders(albedogan, clip_backend, gl_
 def test_backend_edit_changes_only_direction_parameters_and_respects_alpha_beta(
         albedogan, clip_backend, gl_context, tmp_path):
     names = ("w_000", "w_001", "w_002", "shape_000", "shape_001")
-    settings = clip_mod.DirectionSettings(faces=1, names=names)
-    directions = clip_mod.backend_directions(albedogan, clip_backend, settings, cache=tmp_path,
+    settings = clip_edit.DirectionSettings(faces=1, names=names)
+    directions = clip_edit.backend_directions(albedogan, clip_backend, settings, cache=tmp_path,
                                              render_images=CountingImages(albedogan,
                                                                           gl_context))
     start = albedogan.sample(4, truncation=0.5)
@@ -150,7 +151,7 @@ def test_backend_edit_changes_only_direction_parameters_and_respects_alpha_beta(
     for name, delta in result.changed.items():
         assert half.changed[name] == pytest.approx(delta / 2, rel=1e-4, abs=1e-7)
     # beta: only parameters whose relevance reaches beta * max|r| move
-    relevance = clip_mod.direction_edit(albedogan, clip_backend, directions,
+    relevance = clip_edit.direction_edit(albedogan, clip_backend, directions,
                                         "a pale, freckled face").relevance
     peak = max(abs(r) for r in relevance.values())
     strict = BackendClipEngine(albedogan, clip_backend, directions, beta=0.9, reach=0.05)
@@ -173,7 +174,7 @@ def test_create_backend_engine_with_and_without_checkpoint(flame, tiny_checkpoin
                                                    clip_model=TINY)
     assert engine is None and "does not exist" in reason and "\n" not in reason
 
-    settings = clip_mod.DirectionSettings(faces=1, names=("shape_000", "shape_001"))
+    settings = clip_edit.DirectionSettings(faces=1, names=("shape_000", "shape_001"))
     engine, reason = factory.create_backend_engine(
         flame, clip_checkpoint=tiny_checkpoint, clip_model=TINY, clip_settings=settings,
         cache=tmp_path / "cache")
@@ -184,12 +185,12 @@ def test_create_backend_engine_with_and_without_checkpoint(flame, tiny_checkpoin
 
 def test_embedded_backend_keeps_the_embedded_directions(clip_backend, tmp_path):
     model = load_default_model()
-    settings = clip_mod.DirectionSettings(faces=1, names=("jawOpen",))
-    direct = clip_mod.global_directions(model, clip_backend, settings, cache=tmp_path,
+    settings = clip_edit.DirectionSettings(faces=1, names=("jawOpen",))
+    direct = clip_edit.global_directions(model, clip_backend, settings, cache=tmp_path,
                                         render_images=lambda batch: np.zeros((len(batch), 8, 8,
                                                                               3)) + 0.5)
-    via_backend = clip_mod.backend_directions(
+    via_backend = clip_edit.backend_directions(
         EmbeddedBackend(model), clip_backend, settings, cache=tmp_path,
         render_images=lambda batch: pytest.fail("the embedded cache was not used"))
-    assert via_backend.key == direct.key == clip_mod.directions_key(model, clip_backend,
+    assert via_backend.key == direct.key == clip_edit.directions_key(model, clip_backend,
                                                                     settings)

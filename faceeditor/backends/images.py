@@ -1,6 +1,6 @@
 """Pictures of a backend's heads with their albedo, for CLIP text edits.
 
-``faceeditor.text.clip.global_directions`` measures each parameter's CLIP direction from
+``faceeditor.text.clip_edit.global_directions`` measures each parameter's CLIP direction from
 renders of parameter changes; its ``render_images`` argument takes a callable like
 ``BackendImages(backend, size)``, which renders meshes *with* the backend's albedo so that
 albedo parameters (e.g. AlbedoGAN's W directions) get image-space directions too.

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from faceeditor.text import clip as clip_mod
+from faceeditor.text import clip_edit
 from faceeditor.text.engine import EPSILON, EditResult, full_vector
 from faceeditor.text.parser import Request
 
@@ -25,7 +26,7 @@ class BackendClipEngine:
     the interface ``PromptSession`` uses; only the directions' parameters ever change."""
 
     def __init__(self, backend, clip: clip_mod.ClipBackend,
-                 directions: clip_mod.GlobalDirections, beta: float = 0.4, reach: float = 0.4):
+                 directions: clip_edit.GlobalDirections, beta: float = 0.4, reach: float = 0.4):
         self.backend = backend
         self.spec = backend.spec
         self.clip = clip
@@ -39,7 +40,7 @@ class BackendClipEngine:
         text = prompt.strip()
         if not text:
             return self._result(prompt, strength, before, before, [], [])
-        edit = clip_mod.direction_edit(self.backend, self.clip, self.directions, text,
+        edit = clip_edit.direction_edit(self.backend, self.clip, self.directions, text,
                                        alpha=strength, beta=self.beta, reach=self.reach)
         after = before.copy()
         for name, delta in edit.deltas.items():

@@ -16,6 +16,7 @@ import numpy as np
 
 from faceeditor.model.face_model import FaceModel
 from faceeditor.text import clip as clip_mod
+from faceeditor.text import clip_edit
 from faceeditor.text.backend_engine import BackendClipEngine
 from faceeditor.text.engine import EPSILON, EditResult, TextEditEngine, full_vector
 from faceeditor.text.parser import Request
@@ -45,7 +46,7 @@ def _say_once(message: str, level: int = logging.INFO) -> None:
 def create_engine(model: FaceModel, clip_checkpoint: str | os.PathLike[str] | None = None,
                   clip_model: str | None = None, paraphrases: bool = True,
                   progress: clip_mod.Progress | None = None,
-                  clip_settings: clip_mod.DirectionSettings | None = None) -> TextEditEngine:
+                  clip_settings: clip_edit.DirectionSettings | None = None) -> TextEditEngine:
     """The best engine this machine supports.
 
     Args:
@@ -81,8 +82,8 @@ def create_engine(model: FaceModel, clip_checkpoint: str | os.PathLike[str] | No
             raise
         _say_once(str(error), logging.WARNING)  # a broken cached file must not stop editing
         return TextEditEngine(model, paraphraser)
-    directions = clip_mod.global_directions(
-        model, backend, clip_settings or clip_mod.DirectionSettings(), progress=progress)
+    directions = clip_edit.global_directions(
+        model, backend, clip_settings or clip_edit.DirectionSettings(), progress=progress)
     _set_status(None)
     return ClipTextEditEngine(model, backend, directions, paraphraser)
 
@@ -131,7 +132,7 @@ NO_CHECKPOINT_HINT = ("text edits for this model need a CLIP checkpoint: set one
 def create_backend_engine(backend, clip_checkpoint: str | os.PathLike[str] | None = None,
                           clip_model: str | None = None,
                           progress: clip_mod.Progress | None = None,
-                          clip_settings: clip_mod.DirectionSettings | None = None,
+                          clip_settings: clip_edit.DirectionSettings | None = None,
                           cache=None) -> tuple[BackendClipEngine | None, str | None]:
     """``(engine, None)``: a CLIP-only engine for a research backend (there is no lexicon for
     FLAME components or W directions), its directions computed (or read from the cache) over
@@ -148,8 +149,8 @@ def create_backend_engine(backend, clip_checkpoint: str | os.PathLike[str] | Non
         return None, str(error)
     except ImportError as error:
         return None, f"text edits for this model need CLIP, which is not installed ({error.name})"
-    directions = clip_mod.backend_directions(
-        backend, clip, clip_settings or clip_mod.DirectionSettings(), progress=progress,
+    directions = clip_edit.backend_directions(
+        backend, clip, clip_settings or clip_edit.DirectionSettings(), progress=progress,
         cache=cache)
     log.info("CLIP text edits for %s over %d parameters", backend.model_id,
              len(directions.names))
@@ -165,7 +166,7 @@ class ClipTextEditEngine(TextEditEngine):
     """
 
     def __init__(self, model: FaceModel, clip: clip_mod.ClipBackend,
-                 directions: clip_mod.GlobalDirections, paraphraser=None, beta: float = 0.4,
+                 directions: clip_edit.GlobalDirections, paraphraser=None, beta: float = 0.4,
                  reach: float = 0.4):
         super().__init__(model, paraphraser)
         self.clip = clip
@@ -179,7 +180,7 @@ class ClipTextEditEngine(TextEditEngine):
         if not offline.unrecognized:
             return offline
         text = prompt if not offline.requests else " ".join(offline.unrecognized)
-        edit = clip_mod.direction_edit(self.model, self.clip, self.directions, text,
+        edit = clip_edit.direction_edit(self.model, self.clip, self.directions, text,
                                        alpha=strength, beta=self.beta, reach=self.reach)
         if not edit.deltas:
             return offline
@@ -204,7 +205,7 @@ class ClipTextEditEngine(TextEditEngine):
         ``strength``.  Slow (about a second per step for ViT-B-32 on a laptop CPU): run it in
         a worker thread."""
         before = full_vector(self.spec, values)
-        optimised = clip_mod.optimise(self.model, self.clip, prompt, self.spec.to_dict(before),
+        optimised = clip_edit.optimise(self.model, self.clip, prompt, self.spec.to_dict(before),
                                       steps=steps)
         after = before + strength * (full_vector(self.spec, optimised.values) - before)
         after = np.clip(after, self.spec.minimum, self.spec.maximum)
