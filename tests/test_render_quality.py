@@ -14,7 +14,7 @@ from faceeditor.render import OffscreenRenderer
 from faceeditor.render.light_transport import sh_basis, sh_irradiance, skin_lut
 from faceeditor.render.quality import QUALITY_LEVELS, quality_level
 from faceeditor.render.shading import PART_MATERIALS, Light, StudioLighting
-from faceeditor.render.shadow import OcclusionBaker
+from faceeditor.render.occlusion import OcclusionBaker
 from faceeditor.render.smooth import SurfaceCache
 from tests.test_render import uv_sphere
 
@@ -307,3 +307,21 @@ def test_interactive_quality_shades_like_draft_without_the_detail(gl_context, he
         interactive = renderer.render(mesh, "front", BLACK).astype(float)
     # same lights and materials: the same picture but for the detail (mean step of a few levels)
     assert np.abs(draft - interactive)[covered(albedo)].mean() < 12
+
+
+def test_occlusion_baker_reused_for_another_mesh_matches_a_fresh_one(gl_context, head):
+    _, _, mesh = head
+    smaller = mesh.vertices * 0.9  # another shape, then another vertex count
+    corner = mesh.faces[: len(mesh.faces) // 2]
+    count = int(corner.max()) + 1
+    baker, fresh = OcclusionBaker(gl_context, directions=16), OcclusionBaker(gl_context, 16)
+    try:
+        baker(mesh.vertices, mesh.normals, mesh.faces)
+        again = baker(smaller, mesh.normals, mesh.faces)
+        part = baker(mesh.vertices[:count], mesh.normals[:count], corner)
+        assert np.array_equal(again, fresh(smaller, mesh.normals, mesh.faces))
+        assert np.array_equal(part, fresh(mesh.vertices[:count], mesh.normals[:count], corner))
+        assert part.shape == (count,)
+    finally:
+        baker.release()
+        fresh.release()

@@ -26,7 +26,8 @@ from faceeditor.render.shading import (
     PartMaterial,
     StudioLighting,
 )
-from faceeditor.render.shadow import OcclusionBaker, ShadowMap
+from faceeditor.render.occlusion import OcclusionBaker
+from faceeditor.render.shadow import ShadowMap
 from faceeditor.render.smooth import SmoothSurface, SurfaceCache
 from faceeditor.render.textures import ShadingTextures
 

@@ -1,4 +1,5 @@
-"""Depth maps seen from a direction: the key light's shadow map and the ambient-occlusion bake.
+"""Depth maps seen from a direction: the key light's shadow map, and the views of the ambient-
+occlusion bake (``occlusion.py``).
 
 Both draw the mesh with an orthographic projection along a world direction, fitted to the
 mesh's bounding sphere (``ortho_along``): NDC depth is then linear in distance, so the shader
@@ -97,97 +98,4 @@ class ShadowMap:
 
     def release(self) -> None:
         for item in (self.compare, self.raw, self.framebuffer, self.texture, self.program):
-            item.release()
-
-
-class OcclusionBaker:
-    """Per-vertex ambient occlusion from ``directions`` depth maps (an atlas, one readback).
-
-    Visibility of a vertex along direction ``d``: its position (pushed out along the normal by
-    ``NORMAL_OFFSET_M``) is not behind the depth the map holds there.  Occlusion is the
-    cosine-weighted share of visible directions over the vertex's hemisphere.
-    """
-
-    NORMAL_OFFSET_M = 0.0015
-    DEPTH_EPSILON_M = 0.0015
-
-    def __init__(self, ctx: moderngl.Context, directions: int = 64, resolution: int = 128):
-        from faceeditor.render.light_transport import _sphere_directions
-
-        self.ctx = ctx
-        self.directions = _sphere_directions(directions)
-        self.resolution = int(resolution)
-        self.columns = 8
-        self.rows = -(-directions // self.columns)
-        ensure_valid_binding(ctx)
-        self.program = load_program(ctx, DEPTH_PROGRAM)
-        size = (self.columns * self.resolution, self.rows * self.resolution)
-        self.texture = ctx.depth_texture(size)
-        self.framebuffer = ctx.framebuffer(depth_attachment=self.texture)
-        self._bases = view_bases(self.directions)
-        # the mesh's buffers, kept while its size stays (a new shape rewrites them)
-        self._buffers: tuple[moderngl.Buffer, moderngl.Buffer, moderngl.VertexArray] | None = None
-
-    def _vertex_array(self, vertices: np.ndarray, faces: np.ndarray) -> moderngl.VertexArray:
-        indices = np.ascontiguousarray(faces, np.uint32)
-        if self._buffers is not None:
-            vbo, ibo, vao = self._buffers
-            if vbo.size == vertices.nbytes and ibo.size == indices.nbytes:
-                vbo.write(vertices)
-                ibo.write(indices)
-                return vao
-            self._release_buffers()
-        vbo, ibo = self.ctx.buffer(vertices), self.ctx.buffer(indices)
-        vao = self.ctx.vertex_array(self.program, [(vbo, "3f", "in_position")], index_buffer=ibo,
-                                    index_element_size=4)
-        self._buffers = (vbo, ibo, vao)
-        return vao
-
-    def _release_buffers(self) -> None:
-        for item in self._buffers or ():
-            item.release()
-        self._buffers = None
-
-    def __call__(self, vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray) -> np.ndarray:
-        """(V,) float32 occlusion of (V, 3) ``vertices`` with unit ``normals`` on ``faces``."""
-        vertices = np.ascontiguousarray(vertices, np.float32)
-        centre, radius = bounding_sphere(vertices)
-        matrices = orthos_along(self._bases, centre, radius)
-        vao = self._vertex_array(vertices, faces)
-        previous = getattr(self.ctx, "fbo", None)
-        try:
-            self.framebuffer.use()
-            self.framebuffer.clear(depth=1.0)
-            self.ctx.enable_only(moderngl.DEPTH_TEST)  # whatever the last pass left
-            res = self.resolution
-            for k, matrix in enumerate(matrices):
-                self.ctx.viewport = ((k % self.columns) * res, (k // self.columns) * res, res, res)
-                write_matrix(self.program, "u_matrix", matrix)
-                vao.render(moderngl.TRIANGLES)
-            depth = np.frombuffer(self.texture.read(), np.float32).reshape(
-                self.rows * res, self.columns * res)
-        finally:
-            if previous is not None and not isinstance(previous.mglo, moderngl.InvalidObject):
-                previous.use()
-        return self._visibility(vertices, normals, matrices, depth, radius)
-
-    def _visibility(self, vertices: np.ndarray, normals: np.ndarray, matrices: np.ndarray,
-                    depth: np.ndarray, radius: float) -> np.ndarray:
-        res = self.resolution
-        pushed = vertices + normals * self.NORMAL_OFFSET_M
-        homogeneous = np.concatenate([pushed, np.ones((len(pushed), 1), np.float32)], axis=1)
-        clip = homogeneous @ matrices[:, :3].transpose(0, 2, 1)              # (K, V, 3) NDC
-        px = np.clip(((clip[..., 0] + 1) * 0.5 * res).astype(np.int64), 0, res - 1)
-        py = np.clip(((clip[..., 1] + 1) * 0.5 * res).astype(np.int64), 0, res - 1)
-        k = np.arange(len(matrices))[:, None]
-        stored = depth[(k // self.columns) * res + py, (k % self.columns) * res + px]
-        mine = clip[..., 2] * 0.5 + 0.5
-        visible = mine <= stored + self.DEPTH_EPSILON_M / (2.0 * radius)
-        weight = np.maximum(normals @ self.directions.T, 0.0).T               # (K, V)
-        total = np.maximum(weight.sum(axis=0), 1e-9)
-        return ((visible * weight).sum(axis=0) / total).astype(np.float32)
-
-    def release(self) -> None:
-        self._release_buffers()
-        for item in (self.framebuffer, self.texture, self.program):
             item.release()
