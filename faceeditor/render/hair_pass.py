@@ -5,7 +5,8 @@ freely. Drawing order: painted layers (blended, no depth write), then the cards 
 alpha-tested with depth write (every strand pixel at least ``CUTOFF`` covered), then the soft
 fringe below the cutoff blended on top without depth write, inner layers first. The second
 step costs little and removes the hard, aliased strand edges of a pure alpha test; with
-``still=False`` (while dragging a slider) it is skipped.
+``still=False`` (while dragging a slider) it is skipped and the strands are lit per vertex (the
+shaders compiled with ``INTERACTIVE``), not per pixel.
 
     hair = HairPass()
     renderer.add_pass(hair)
@@ -50,9 +51,11 @@ class HairPass:
         self.enabled = True
         self._meshes: list = []
         self._dirty = False
-        self._program: moderngl.Program | None = None
+        self._program: moderngl.Program | None = None  # lit per pixel (still frames)
+        self._interactive: moderngl.Program | None = None  # lit per vertex
         self._texture: moderngl.Texture | None = None
-        self._draws: list[tuple[str, moderngl.VertexArray, list]] = []
+        #: (kind, vertex arrays by program (GL name), buffers) per layer
+        self._draws: list[tuple[str, dict[int, moderngl.VertexArray], list]] = []
 
     @property
     def meshes(self) -> list:
@@ -74,7 +77,7 @@ class HairPass:
             self._upload(ctx)
         if not self._draws:
             return
-        program = self._program
+        program = self._program if self.still else self._interactive
         write_matrix(program, "u_view", camera.view_matrix())
         write_matrix(program, "u_projection", camera.projection_matrix(aspect))
         _write_lights(program, lighting)
@@ -88,32 +91,41 @@ class HairPass:
             framebuffer.depth_mask = False
             ctx.polygon_offset = (-1.0, -2.0)
             set_uniform(program, "u_mode", _MODE_CAP)
-            for kind, vao, _ in self._draws:
-                if kind == "cap":
-                    vao.render(moderngl.TRIANGLES)
+            self._render(ctx, program, "cap")
             ctx.polygon_offset = (0.0, 0.0)
             framebuffer.depth_mask = True
             ctx.disable(moderngl.BLEND)
             set_uniform(program, "u_mode", _MODE_CARDS)
-            for kind, vao, _ in self._draws:
-                if kind == "cards":
-                    vao.render(moderngl.TRIANGLES)
+            self._render(ctx, program, "cards")
             if self.still:
                 ctx.enable(moderngl.BLEND)
                 framebuffer.depth_mask = False
                 set_uniform(program, "u_mode", _MODE_FRINGE)
-                for kind, vao, _ in self._draws:
-                    if kind == "cards":
-                        vao.render(moderngl.TRIANGLES)
+                self._render(ctx, program, "cards")
         finally:
             framebuffer.depth_mask = True
             ctx.polygon_offset = (0.0, 0.0)
             ctx.enable_only(moderngl.DEPTH_TEST)
 
+    def _render(self, ctx: moderngl.Context, program: moderngl.Program, kind: str) -> None:
+        """Draw the layers of ``kind`` with ``program`` (vertex arrays made on first use)."""
+        for layer_kind, vaos, buffers in self._draws:
+            if layer_kind != kind:
+                continue
+            vao = vaos.get(program.glo)
+            if vao is None:
+                content = [(buffers[0], "3f", "in_position"), (buffers[1], "3f", "in_tangent"),
+                           (buffers[2], "2f", "in_uv"), (buffers[3], "4f", "in_colour")]
+                vao = vaos[program.glo] = ctx.vertex_array(
+                    program, [c for c in content if c[2] in program], index_buffer=buffers[4],
+                    index_element_size=4)
+            vao.render(moderngl.TRIANGLES)
+
     def _create(self, ctx: moderngl.Context) -> None:
         from faceeditor.hair.texture import strand_atlas
 
         self._program = load_program(ctx, PROGRAM_NAME, {"LIGHT_COUNT": 3})
+        self._interactive = load_program(ctx, PROGRAM_NAME, {"LIGHT_COUNT": 3, "INTERACTIVE": 1})
         atlas = strand_atlas()
         texture = ctx.texture(atlas.shape[::-1], 1, np.ascontiguousarray(atlas[::-1]), alignment=1)
         texture.build_mipmaps()
@@ -138,30 +150,26 @@ class HairPass:
             buffers = [ctx.buffer(np.ascontiguousarray(array, np.float32)) for array in
                        (mesh.positions, mesh.tangents, mesh.uvs, mesh.colours)]
             index = ctx.buffer(np.ascontiguousarray(mesh.indices, np.uint32))
-            content = [(buffers[0], "3f", "in_position"), (buffers[1], "3f", "in_tangent"),
-                       (buffers[2], "2f", "in_uv"), (buffers[3], "4f", "in_colour")]
-            content = [c for c in content if c[2] in self._program]
-            vao = ctx.vertex_array(self._program, content, index_buffer=index,
-                                   index_element_size=4)
-            self._draws.append((mesh.kind, vao, buffers + [index]))
+            self._draws.append((mesh.kind, {}, buffers + [index]))
 
     def _draws_info(self):
-        for kind, vao, buffers in self._draws:
-            yield kind, vao, (buffers[0].size // 12, buffers[4].size // 12, buffers)
+        for kind, vaos, buffers in self._draws:
+            yield kind, vaos, (buffers[0].size // 12, buffers[4].size // 12, buffers)
 
     def _release_buffers(self) -> None:
-        for _, vao, buffers in self._draws:
-            vao.release()
+        for _, vaos, buffers in self._draws:
+            for vao in vaos.values():
+                vao.release()
             for buffer in buffers:
                 buffer.release()
         self._draws = []
 
     def release(self) -> None:
         self._release_buffers()
-        for obj in (self._program, self._texture):
+        for obj in (self._program, self._interactive, self._texture):
             if obj is not None:
                 obj.release()
-        self._program = self._texture = None
+        self._program = self._interactive = self._texture = None
         self._dirty = bool(self._meshes)
 
 

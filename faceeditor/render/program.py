@@ -17,19 +17,16 @@ log = logging.getLogger(__name__)
 
 _SHADER_DIR = "shaders"  # beside this module, shipped as package data
 _FORMAT = re.compile(r"(\d*)([fiu])(?:1|2|4|8)?")
+_INCLUDE = re.compile(r'^#include "([\w.]+)"[ \t]*$', re.MULTILINE)
 
 
 def read_shader_source(filename: str, defines: Mapping[str, object] | None = None,
                        package: str = __package__) -> str:
     """The text of ``shaders/<filename>`` beside ``package`` (default: this one) with
-    ``#define NAME value`` lines after ``#version``."""
-    try:
-        path = resources.files(package).joinpath(_SHADER_DIR).joinpath(filename)
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ShaderError(
-            f"shader file {filename!r} not found in {package}/{_SHADER_DIR}"
-        ) from exc
+    ``#define NAME value`` lines after ``#version``; a line ``#include "other.glsl"`` is
+    replaced by that file's text (code shared by several shaders, one level deep)."""
+    source = _shader_text(filename, package)
+    source = _INCLUDE.sub(lambda match: _shader_text(match.group(1), package), source)
     if not defines:
         return source
     first, newline, rest = source.partition("\n")
@@ -37,6 +34,16 @@ def read_shader_source(filename: str, defines: Mapping[str, object] | None = Non
         raise ShaderError(f"{filename}: first line must be #version, got {first!r}")
     lines = "".join(f"#define {name} {value}\n" for name, value in defines.items())
     return first + newline + lines + rest
+
+
+def _shader_text(filename: str, package: str) -> str:
+    try:
+        path = resources.files(package).joinpath(_SHADER_DIR).joinpath(filename)
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ShaderError(
+            f"shader file {filename!r} not found in {package}/{_SHADER_DIR}"
+        ) from exc
 
 
 def load_program(

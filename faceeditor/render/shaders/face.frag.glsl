@@ -11,22 +11,21 @@
 //   the wet lower-lid margin) also mirror the key light's softbox: the catchlight.
 // * Ambient: 9-coefficient SH irradiance of the studio, darkened by baked occlusion.
 // * Eyes: the iris is looked up behind the cornea (parallax, refracted).
-// Compiled with INTERACTIVE defined (frames drawn while something moves) it leaves out the
-// detail maps, the cornea, the key light's shadow and the light through thin flesh: on a
-// software rasteriser the full shader costs about twice as much per pixel.
+// Compiled with INTERACTIVE defined (frames drawn while something moves) the lighting is
+// computed per vertex (face.vert.glsl; no detail maps, cornea, key-light shadow or light
+// through thin flesh) and this shader only looks up the albedo, adds the eyes' catchlight,
+// tone maps and encodes: on a software rasteriser the per-pixel lighting cost about twice the
+// rest of the frame (triangles, textures, the hair) at interactive sizes.
 // Back faces are lit too (culling is off so the mouth cavity shows from inside): their normal
 // is flipped toward the viewer. Light colours include pi: Lambert radiance = albedo * c * N.L.
 
-#define PI 3.14159265
 #ifndef SHADOW_TAPS
 #define SHADOW_TAPS 8  // taps of the key light's shadow filter (the renderer compiles its level's)
 #endif
 
+#include "face_lighting.glsl"
+
 uniform vec3 u_albedo[PART_COUNT];     // linear RGB
-uniform vec4 u_material[PART_COUNT];   // (roughness, F0, subsurface weight, unused)
-uniform vec3 u_light_direction[LIGHT_COUNT];  // view space, unit, toward the light; 0 = key
-uniform vec3 u_light_colour[LIGHT_COUNT];     // linear RGB
-uniform vec3 u_sh[9];                  // irradiance / pi, view space
 uniform float u_exposure;
 
 uniform bool u_use_albedo_map;   // every part's colour from u_albedo_map (sRGB texture) when true
@@ -34,7 +33,6 @@ uniform sampler2D u_albedo_map;
 uniform bool u_use_detail_maps;  // normal map and material map (roughness, iris radius)
 uniform sampler2D u_normal_map;
 uniform sampler2D u_material_map;
-uniform sampler2D u_skin_lut;
 uniform sampler2DShadow u_shadow_map;
 uniform sampler2D u_shadow_depth;
 uniform int u_shadow_taps;       // 0: no shadow map (else SHADOW_TAPS, compiled in)
@@ -67,57 +65,16 @@ const vec2 POISSON[16] = vec2[](
     vec2(-0.24188840, 0.99706507), vec2(-0.81409955, 0.91437590),
     vec2(0.19984126, 0.78641367), vec2(0.14383161, -0.14100790));
 
-const float CATCHLIGHT_COS_OUTER = 0.9511;  // softbox seen from the head: 18 degrees radius
-const float CATCHLIGHT_COS_INNER = 0.9703;
-const float SOFTBOX_DROP = 0.3;
 // light through thin flesh (ears, nostril wings) relative to the light's own intensity: a glow
 // against a light behind the head, a faint warmth (this fraction of it) on the shadowed
 // underside of the nose under a light in front
 const float TRANSMISSION = 1.5;
 const float TRANSMISSION_FRONT = 0.12;
-const float SOFTBOX_SOLID_ANGLE = 0.05;       // radiance of a 7 degree softbox (soft 14 degree edge)
 const float IRIS_DEPTH_M = 0.0025;          // anterior chamber: iris behind the cornea
 const float CORNEA_IOR = 1.376;
 const float IRIS_ANGLE = 0.38;              // radians from the axis to the limbus on the ball
 const float CORNEA_BULGE = 4.0;             // eyeball / cornea radius, and the model ball is big
 const float DETAIL_NORMAL_SCALE = 0.22;     // the export normal map is made for close-ups
-
-vec3 srgb_to_linear(vec3 c) {
-    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
-}
-
-vec3 linear_to_srgb(vec3 c) {
-    c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
-}
-
-vec3 tone_map(vec3 c) {  // Khronos PBR Neutral
-    float x = min(c.r, min(c.g, c.b));
-    float offset = x < 0.08 ? x - 6.25 * x * x : 0.04;
-    c -= offset;
-    float peak = max(c.r, max(c.g, c.b));
-    const float start = 0.76;
-    if (peak < start) return c;
-    const float d = 1.0 - start;
-    float new_peak = 1.0 - d * d / (peak + d - start);
-    c *= new_peak / peak;
-    float g = 1.0 - 1.0 / (0.15 * (peak - new_peak) + 1.0);
-    return mix(c, vec3(new_peak), g);
-}
-
-vec3 sh_irradiance(vec3 n) {
-    return max(u_sh[0] * 0.282095
-        + u_sh[1] * 0.488603 * n.y + u_sh[2] * 0.488603 * n.z + u_sh[3] * 0.488603 * n.x
-        + u_sh[4] * 1.092548 * n.x * n.y + u_sh[5] * 1.092548 * n.y * n.z
-        + u_sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0) + u_sh[7] * 1.092548 * n.x * n.z
-        + u_sh[8] * 0.546274 * (n.x * n.x - n.y * n.y), 0.0);
-}
-
-float ggx(float nh, float alpha) {
-    float a2 = alpha * alpha;
-    float d = nh * nh * (a2 - 1.0) + 1.0;
-    return a2 / (PI * d * d);
-}
 
 float key_shadow(float n_dot_l) {
     if (any(lessThan(v_shadow, vec3(0.0)))
@@ -143,6 +100,7 @@ float key_shadow(float n_dot_l) {
     return sum / float(SHADOW_TAPS);
 }
 
+#ifndef INTERACTIVE
 void main() {
     uint part = min(v_part_id, uint(PART_COUNT - 1));
     bool is_skin = part == uint(PART_SKIN);
@@ -164,7 +122,6 @@ void main() {
     // of u and v (per metre), T and B unnormalised tangents along +u and +v.
     vec2 uv = v_texcoord;
     vec3 n = ng;
-#ifndef INTERACTIVE
     if (u_use_detail_maps) {
         vec3 dp1 = dFdx(v_position);
         vec3 dp2 = dFdy(v_position);
@@ -192,9 +149,7 @@ void main() {
             n = ng;
         }
     }
-#endif
 
-#ifndef INTERACTIVE
     if (is_eye) {  // the cornea: a smaller sphere on the ball, so its normal turns faster
         int k = distance(v_position, u_eye_centre[0]) < distance(v_position, u_eye_centre[1])
             ? 0 : 1;
@@ -208,7 +163,6 @@ void main() {
             n = cornea;
         }
     }
-#endif
 
     vec3 albedo = u_albedo[part];
     if (u_use_albedo_map) {  // the albedo texture paints every part (iris, teeth, tongue)
@@ -232,7 +186,6 @@ void main() {
     // branch: inside the loop llvmpipe paid for the filter on every pixel even with no shadow
     // map (a draft frame cost 2.5 times as much).
     vec3 key_visible = vec3(1.0);
-#ifndef INTERACTIVE
     if (u_shadow_taps > 0) {
         vec3 l = u_light_direction[0];
         float ngl = dot(ng, l);
@@ -254,37 +207,13 @@ void main() {
                    * TRANSMISSION * sss);
         }
     }
-#endif
     for (int i = 0; i < LIGHT_COUNT; ++i) {
         vec3 l = u_light_direction[i];
         vec3 c = u_light_colour[i];
         vec3 visible = i == 0 ? key_visible : vec3(1.0);
-        float ngl = dot(ng, l);
-        float nl = dot(n, l);
-        vec3 lambert = vec3(max(nl, 0.0));
-        if (sss > 0.0) {  // red follows the smooth normal, green and blue keep the detail
-            vec3 scattered = texture(u_skin_lut, vec2(ngl * 0.5 + 0.5, curvature)).rgb;
-            scattered.gb = mix(lambert.gb, scattered.gb, 0.5);
-            lambert = mix(lambert, scattered, sss);
-        }
-        diffuse += c * lambert * visible;
-        if (nl > 0.0) {
-            vec3 h = normalize(l + v);
-            float nh = max(dot(n, h), 0.0);
-            float vh = max(dot(v, h), 0.0);
-            float k = alpha * 0.5 + 1e-4;
-            float vis = 1.0 / ((nl * (1.0 - k) + k) * (nv * (1.0 - k) + k));
-            float fresnel = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
-            float lobe = ggx(nh, alpha);
-            specular += c * visible * (PI * 0.25 * lobe * vis * fresnel * nl);
-        }
-        if (i == 0 && glossy > 0.0) {  // the key light's softbox mirrored: the catchlight
-            // (a softbox is large: brows and lids that shadow a point light rarely hide it)
-            // (its centre sits lower than the direction of its light: a portrait softbox is
-            // tall and its lower half faces the eyes)
-            vec3 softbox = normalize(l - vec3(0.0, SOFTBOX_DROP, 0.0));
-            float box = smoothstep(CATCHLIGHT_COS_OUTER, CATCHLIGHT_COS_INNER, dot(r, softbox));
-            specular += c * (box * glossy * fresnel_v * PI / SOFTBOX_SOLID_ANGLE);
+        direct_light(l, c, visible, n, ng, v, nv, alpha, f0, sss, curvature, diffuse, specular);
+        if (i == 0 && glossy > 0.0) {
+            specular += catchlight(l, c, r, glossy, fresnel_v);
         }
     }
     vec3 ambient = sh_irradiance(n) * ao;
@@ -306,3 +235,47 @@ void main() {
     colour = mix(colour, u_overlay.rgb, u_overlay.a);
     f_colour = vec4(linear_to_srgb(colour), 1.0);
 }
+#else  // INTERACTIVE
+
+in vec3 v_front_diffuse;   // lit per vertex (face.vert.glsl): irradiance times the albedo
+in vec3 v_front_specular;  // radiance added on top
+in vec3 v_back_diffuse;    // the same for back faces (the mouth cavity seen from inside)
+in vec3 v_back_specular;
+
+void main() {
+    uint part = min(v_part_id, uint(PART_COUNT - 1));
+    vec3 albedo = u_albedo[part];
+    if (u_use_albedo_map) {
+        albedo = srgb_to_linear(texture(u_albedo_map, v_texcoord).rgb);
+    }
+    vec3 diffuse = gl_FrontFacing ? v_front_diffuse : v_back_diffuse;
+    vec3 specular = gl_FrontFacing ? v_front_specular : v_back_specular;
+    float roughness = clamp(u_material[part].x, 0.05, 1.0);
+    float glossy = 1.0 - smoothstep(0.08, 0.3, roughness);
+    vec3 n = vec3(0.0, 0.0, 1.0);
+    if (glossy > 0.0 || u_view_mode == 2) {  // the catchlight is too sharp for vertices
+        n = normalize(v_normal);
+        if (!gl_FrontFacing) {
+            n = -n;
+        }
+        vec3 v = normalize(-v_position);
+        float f0 = u_material[part].y;
+        float fresnel_v = f0 + (1.0 - f0) * pow(1.0 - max(dot(n, v), 1e-3), 5.0);
+        specular += catchlight(u_light_direction[0], u_light_colour[0], reflect(-v, n), glossy,
+                               fresnel_v);
+    }
+    vec3 colour = albedo * diffuse + specular;
+    if (u_view_mode == 1) {
+        colour = albedo;
+    } else if (u_view_mode == 2) {
+        colour = srgb_to_linear(n * 0.5 + 0.5);
+    } else {
+        if (u_view_mode == 3) {
+            colour = vec3(0.45) * diffuse + specular;
+        }
+        colour = tone_map(colour * u_exposure);
+    }
+    colour = mix(colour, u_overlay.rgb, u_overlay.a);
+    f_colour = vec4(linear_to_srgb(colour), 1.0);
+}
+#endif

@@ -5,14 +5,18 @@
 // u_mode 0: alpha-tested cards (coverage >= u_cutoff, depth written);
 // u_mode 1: the soft fringe of the cards (coverage below u_cutoff), blended;
 // u_mode 2: painted layers (opacity from the vertex colour), blended.
+// With INTERACTIVE defined (frames drawn while something moves) the light comes per vertex
+// from hair.vert.glsl: strands are lit along their length, which vertices sample well enough.
 
 uniform sampler2D u_strands;
 uniform int u_mode;
 uniform float u_cutoff;
-uniform vec3 u_light_direction[LIGHT_COUNT];
-uniform vec3 u_light_colour[LIGHT_COUNT];
-uniform vec3 u_sky;
-uniform vec3 u_ground;
+#include "hair_lighting.glsl"
+
+#ifdef INTERACTIVE
+in vec3 v_diffuse;   // lit per vertex (hair.vert.glsl): albedo times the light
+in vec3 v_specular;
+#endif
 
 in vec3 v_position;
 in vec3 v_tangent;
@@ -20,17 +24,6 @@ in vec2 v_uv;
 in vec4 v_colour;
 
 out vec4 f_colour;
-
-vec3 linear_to_srgb(vec3 c) {
-    c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
-}
-
-float strand_specular(vec3 t, vec3 h, float exponent) {
-    float t_dot_h = dot(t, h);
-    float sin_th = sqrt(max(1.0 - t_dot_h * t_dot_h, 0.0));
-    return pow(sin_th, exponent);
-}
 
 void main() {
     vec3 albedo = v_colour.rgb;
@@ -57,27 +50,18 @@ void main() {
         // roots sit in the shadow of the hair above them
         occlusion = v_colour.a * mix(0.45, 1.0, smoothstep(0.0, 0.45, v_uv.y));
     }
-    vec3 to_eye = normalize(-v_position);
-    vec3 t = v_tangent;
-    if (dot(t, t) < 1e-12) {
-        t = vec3(0.0, 1.0, 0.0);
+#ifdef INTERACTIVE
+    vec3 colour = occlusion * (v_diffuse + v_specular);
+    if (u_mode == 2) {
+        colour = v_diffuse * occlusion;
     }
-    t = normalize(t);
-    vec3 light = mix(u_ground, u_sky, 0.6) * 1.6;
-    vec3 spec = vec3(0.0);
-    for (int i = 0; i < LIGHT_COUNT; ++i) {
-        vec3 l = u_light_direction[i];
-        float t_dot_l = dot(t, l);
-        float diffuse = sqrt(max(1.0 - t_dot_l * t_dot_l, 0.0));
-        light += u_light_colour[i] * mix(0.25, 1.0, diffuse) * 0.75;
-        vec3 h = normalize(l + to_eye);
-        vec3 t1 = normalize(t + 0.08 * cross(t, to_eye));
-        spec += u_light_colour[i] * (0.06 * strand_specular(t1, h, 80.0)
-                                     + 0.18 * albedo * strand_specular(t, h, 18.0));
-    }
+#else
+    vec3 light, spec;
+    strand_light(v_tangent, normalize(-v_position), albedo, light, spec);
     vec3 colour = occlusion * (albedo * light + spec);
     if (u_mode == 2) {
         colour = albedo * light * occlusion;
     }
+#endif
     f_colour = vec4(linear_to_srgb(colour), u_mode == 0 ? 1.0 : alpha);
 }

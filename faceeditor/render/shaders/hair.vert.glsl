@@ -14,6 +14,13 @@ out vec3 v_tangent;
 out vec2 v_uv;
 out vec4 v_colour;
 
+#ifdef INTERACTIVE  // lit here rather than per pixel (see hair.frag.glsl)
+#include "hair_lighting.glsl"
+
+out vec3 v_diffuse;
+out vec3 v_specular;
+#endif
+
 void main() {
     vec4 view_position = u_view * vec4(in_position, 1.0);
     v_position = view_position.xyz;
@@ -21,4 +28,9 @@ void main() {
     v_uv = in_uv;
     v_colour = in_colour;
     gl_Position = u_projection * view_position;
+#ifdef INTERACTIVE
+    vec3 light;
+    strand_light(v_tangent, normalize(-v_position), in_colour.rgb, light, v_specular);
+    v_diffuse = in_colour.rgb * light;
+#endif
 }
