@@ -197,6 +197,23 @@ def test_batched_evaluation_matches_single(model):
         np.testing.assert_allclose(together[i], model.vertices(batch[i]), atol=1e-6)
 
 
+def test_expression_targets_are_what_each_expression_moves_on_any_head(model):
+    rng = np.random.default_rng(5)
+    head = random_vector(model, rng)
+    expressions = model.spec.indices("expression")
+    head[expressions] = 0.0
+    ids = np.array([0, 17, 2500, model.asset.num_vertices - 1])
+    targets = model.expression_targets(ids)
+    assert targets.shape == (len(expressions), len(ids), 3)
+    rest = model.evaluate(head).vertices
+    for k in (0, 9, len(expressions) - 1):
+        moved = head.copy()
+        moved[expressions[k]] = 0.6
+        delta = model.evaluate(moved).vertices - rest
+        np.testing.assert_allclose(delta[ids], 0.6 * targets[k], atol=1e-6)
+    assert np.array_equal(model.expression_targets()[:, ids], targets)
+
+
 def test_torch_path_matches_numpy_and_has_gradients(model):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)

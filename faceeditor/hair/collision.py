@@ -45,18 +45,12 @@ def expression_shear(model, head: HeadShape) -> np.ndarray:
     """(V,) float32: how far (metres) the ``NEIGHBOURS`` nearest vertices of each head vertex
     move at most along its normal relative to it over the expressions at 1.0 (0 off the outer
     surface). A lid closing or lips pressing shear; a jaw opening carries its beard along."""
-    spec = model.spec
-    rest = np.asarray(model.evaluate(spec.defaults).vertices, np.float32)
     ids = head.outer_vertex_ids
     _, near = head.vertex_tree.query(head.vertices[ids], k=NEIGHBOURS)
     normals = head.normals[ids].astype(np.float32)
     shear = np.zeros(len(ids), np.float32)
-    for index in spec.indices("expression"):
-        # one head at a time, like every other evaluation (a batched product may round
-        # differently with another BLAS thread count, and the guard must not change with it)
-        vector = spec.defaults.copy()
-        vector[index] = 1.0
-        delta = (np.asarray(model.evaluate(vector).vertices, np.float32) - rest)[ids]
+    # each expression's exact displacement (the model is linear in them): no evaluations
+    for delta in model.expression_targets(ids):
         # neighbours rising out of the surface (stretching is harmless)
         rise = np.abs(np.einsum("vnd,vd->vn", delta[near] - delta[:, None], normals))
         shear = np.maximum(shear, rise.max(1))

@@ -157,6 +157,19 @@ class FaceModel:
         product = self._blocked.apply(coefficients) if xp is np else coefficients @ basis
         return product.reshape(len(values), 3, -1) + (template - offset[:, :, None])
 
+    def expression_targets(self, vertex_ids=None) -> np.ndarray:
+        """(E, V, 3) float32: how each expression (spec order) at 1.0 moves the vertices
+        ``vertex_ids`` (default all), on any head. Expressions enter the forward pass linearly
+        (their coefficient is the slider value and the recentring ignores them), so these are
+        the basis rows themselves: exact, with no evaluation's rounding."""
+        sizes = self.asset.block_sizes()
+        rows = self.asset.basis[sizes["phen"]:sizes["phen"] + sizes["expr"]]
+        count = self.asset.num_vertices
+        ids = np.arange(count) if vertex_ids is None else np.asarray(vertex_ids)
+        columns = (np.arange(3)[:, None] * count + ids[None, :]).reshape(-1)
+        return np.ascontiguousarray(
+            rows[:, columns].reshape(len(rows), 3, len(ids)).transpose(0, 2, 1), np.float32)
+
     def recentring_offset(self, vector):
         """(3,) or (B, 3): the translation ``vertices`` subtracts for these phenotypes."""
         values = vector if vector.ndim == 2 else vector[None]
