@@ -66,6 +66,8 @@ def run(project: Path | None = None, exit_after_first_frame: bool = False) -> in
             QTimer.singleShot(0, window.close)
         else:
             window.load_text_engine()
+            # the prompt panel's chart loads pyqtgraph (~0.5 s) now, not before the first frame
+            QTimer.singleShot(0, window.prompt_panel.chart.build)
 
     window.viewport.frameSwapped.connect(first_frame, Qt.ConnectionType.SingleShotConnection)
     window.show()

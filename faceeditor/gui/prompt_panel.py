@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from html import escape
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceeditor.gui.moved_chart import MovedChart
 from faceeditor.text.engine import EditResult
 from faceeditor.text.report import ignored_words, word_effects
 from faceeditor.text.session import MAX_STRENGTH, PromptSession
@@ -70,17 +70,8 @@ class PromptPanel(QWidget):
         self.engine_note.setWordWrap(True)
         self.engine_note.setStyleSheet("color: #9a9ca4; font-size: 11px;")
         self.engine_note.hide()
-        self.chart = pg.PlotWidget(background=(30, 31, 35))
-        self.chart.setMenuEnabled(False)
-        self.chart.setMouseEnabled(x=False, y=False)
-        self.chart.hideButtons()
-        self.chart.setMinimumHeight(160)
-        self.placeholder = pg.TextItem("The parameters a prompt moves appear here",
-                                       color=(150, 152, 160), anchor=(0.5, 0.5))
-        self.chart.addItem(self.placeholder)
-        self.bars: pg.BarGraphItem | None = None
+        self.chart = MovedChart()
         self._drawn: dict[str, float] = {}
-        self._show_placeholder(True)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
 
@@ -174,44 +165,19 @@ class PromptPanel(QWidget):
 
     def show_result(self, result: EditResult | None, applied: bool = False) -> None:
         """Status line and bar chart for ``result`` (None clears them)."""
-        if self.bars is not None:
-            self.chart.removeItem(self.bars)
-            self.bars = None
         self._drawn = {}
         if result is None:
             self.status.setText("")
             self.words.hide()
-            self._show_placeholder(True)
+            self.chart.show_moved([])
             return
         prefix = "Applied: " if applied else "Preview: "
         self.status.setText(prefix + result.message())
         self.words.setText(words_html(result))
         self.words.setVisible(bool(result.effects or result.unrecognized))
         moved = sorted(result.changed.items(), key=lambda kv: -abs(kv[1]))[:MAX_BARS]
-        self._show_placeholder(not moved)
-        if not moved:
-            return
-        rows = list(range(len(moved) - 1, -1, -1))  # the largest change on top
-        widths = [delta for _, delta in moved]
-        brushes = [pg.mkBrush((110, 200, 140) if d > 0 else (220, 110, 100)) for d in widths]
-        self.bars = pg.BarGraphItem(x0=0, y=rows, height=0.7, width=widths, brushes=brushes)
-        self.chart.addItem(self.bars)
+        self.chart.show_moved(moved)
         self._drawn = dict(moved)
-        self.chart.getAxis("left").setTicks([[(row, name) for row, (name, _) in zip(rows, moved)]])
-        self.chart.setYRange(-0.5, len(moved) - 0.5)
-        reach = max(abs(w) for w in widths)
-        self.chart.setXRange(-reach * 1.1, reach * 1.1)
-
-    def _show_placeholder(self, empty: bool) -> None:
-        """An empty chart shows a hint instead of bare axes."""
-        self.placeholder.setVisible(empty)
-        for axis in ("left", "bottom"):
-            self.chart.showAxis(axis, show=not empty)
-        if empty:
-            self.chart.getAxis("left").setTicks([[]])
-            self.chart.setXRange(-1, 1)
-            self.chart.setYRange(-1, 1)
-            self.placeholder.setPos(0, 0)
 
     def bar_values(self) -> dict[str, float]:
         """{parameter: delta} currently drawn (for tests and accessibility)."""
