@@ -1,14 +1,16 @@
 """Hair bound to the head: card points and painted layers that follow any evaluated head.
 
-Every card point is a surface point (triangle + barycentric weights, ``SurfacePoints``) plus an
-offset and a half-width vector expressed in that triangle's frame (tangent, bitangent, face
-normal). Evaluating on a new head is a gather, a few (M, 3) products and no search:
+Every card vertex (the left and right edge of a strand point) is a surface point (triangle +
+barycentric weights, ``SurfacePoints``) plus an offset expressed in that triangle's frame
+(tangent, bitangent, the mean of its corners' vertex normals). Evaluating on a new head is a
+gather, a few (M, 3) products and no search:
 
     cards = CardLayer.bind(name, strands, head, shear)   # once, on the rest head
     mesh = cards.evaluate(vertices, faces, normals)      # every frame, any head / expression
 
 Eyelash points the lid could reach at some expression are lifted back out while evaluating
-(``collision.Guard``); scalp hair, brows and beards ride on their nearest skin and need none.
+(``collision.Guard``); scalp hair and beards bind each card edge to its own nearest skin and
+brows ride on their root's triangle, and need none.
 
 Painted layers (``CapLayer``: hair painted on the scalp, a beard's shadow) are skin triangles
 lifted ``CAP_OFFSET`` along the vertex normals, with a per-vertex opacity.
@@ -22,7 +24,8 @@ import numpy as np
 
 from faceeditor.hair.collision import Guard
 from faceeditor.hair.head import HeadShape
-from faceeditor.hair.strands import ATLAS_COLUMNS, Strands, normalize
+from faceeditor.hair.strands import ATLAS_COLUMNS, Strands, card_sides, normalize
+from faceeditor.model.face_model import vertex_normals
 from faceeditor.model.surface import SurfacePoints
 
 #: Painted layers float this far (metres) above the skin.
@@ -57,19 +60,20 @@ class HairMesh:
 class CardLayer:
     """N cards of K points bound to the head (see the module docstring).
 
-    Evaluation is one sparse product: every centre point is its barycentric mix of three head
-    vertices plus its offset in the triangle frame, i.e. a row of ``matrix`` applied to the
-    stacked (head vertices, frame rows of the used triangles); its half-width vector and strand
-    tangent are likewise fixed in the frame. Card edges are centre -+ half width.
+    Evaluation is one sparse product: every card vertex (the left and right edge of each centre
+    line point) is its barycentric mix of three head vertices plus its offset in the triangle
+    frame, i.e. a row of ``matrix`` applied to the stacked (head vertices, frame rows of the used
+    triangles); the strand tangent is likewise fixed in the left edge's frame. Scalp hair and
+    beards bind each edge to its own nearest skin, so a card's edges follow the skin under them
+    (an ear, a folding chin) rather than the frame of the skin under its centre.
     """
 
     name: str
-    points: SurfacePoints  # (N*K,) binding of the centre line points
-    offsets: np.ndarray  # (N*K, 3) in the triangle's frame
-    sides: np.ndarray  # (N*K, 3) half-width vectors in the triangle's frame
+    points: SurfacePoints  # (N*K*2,) binding of the card vertices (left, right edge)
+    offsets: np.ndarray  # (N*K*2, 3) in the triangle's frame
     unique_triangles: np.ndarray  # (U,)
     shape: tuple[int, int]  # (N, K)
-    matrix: object  # scipy.sparse csr (3 N*K, V + 3U): centre points, half widths, tangents
+    matrix: object  # scipy.sparse csr (3 N*K, V + 3U): card vertices, tangents
     uvs: np.ndarray  # (N*K*2, 2) float32
     colours: np.ndarray  # (N*K*2, 4) float32
     indices: np.ndarray  # (N*(K-1)*2, 3) uint32
@@ -82,23 +86,23 @@ class CardLayer:
         how far the head's surface shears over the expressions) the points it could reach
         are guarded (pushed out while evaluating)."""
         n, k = strands.points.shape[:2]
-        centre = strands.points.reshape(-1, 3)
-        tangent = normalize(np.gradient(strands.points, axis=1))
-        side = normalize(np.cross(tangent, strands.ref)) * (strands.widths[..., None] / 2)
+        centre = strands.points.reshape(-1, 1, 3)
+        tangent = normalize(np.gradient(strands.points, axis=1)).reshape(-1, 3)
+        side = card_sides(strands.points, strands.ref, strands.widths).reshape(-1, 1, 3)
+        edges = (centre + np.array([-1.0, 1.0])[:, None] * side).reshape(-1, 3)  # left, right
         if strands.rigid:
-            triangles = np.repeat(strands.root_triangles, k)
-            weights = np.repeat(strands.root_weights, k, axis=0)
+            triangles = np.repeat(strands.root_triangles, 2 * k)
+            weights = np.repeat(strands.root_weights, 2 * k, axis=0)
         else:
-            triangles, weights = head.nearest_surface(centre)
+            triangles, weights = head.nearest_surface(edges)
         points = SurfacePoints(triangles, weights)
         unique, inverse = np.unique(points.triangles, return_inverse=True)
-        frames = _frames(head.vertices, head.faces, unique)[inverse]  # (M, 3, 3)
+        frames = _frames(head.vertices, head.faces, unique, head.normals)[inverse]  # (2M, 3, 3)
         base = points.positions(head.vertices, head.faces)
-        offsets = np.einsum("mij,mj->mi", frames, centre - base)
-        sides = np.einsum("mij,mj->mi", frames, side.reshape(-1, 3))
-        tangents = np.einsum("mij,mj->mi", frames, tangent.reshape(-1, 3))
+        offsets = np.einsum("mij,mj->mi", frames, edges - base)
+        tangents = np.einsum("mij,mj->mi", frames[::2], tangent)
         matrix = _evaluation_matrix(points.corners(head.faces), weights, inverse.reshape(-1),
-                                    offsets, sides, tangents, len(head.vertices), len(unique))
+                                    offsets, tangents, len(head.vertices), len(unique))
         # static attributes: two vertices (left, right edge) per centre point
         column = strands.column.astype(np.float64)
         u0 = (column + _U_INSET) / len(ATLAS_COLUMNS)
@@ -108,50 +112,59 @@ class CardLayer:
                         np.stack([np.broadcast_to(u1[:, None], (n, k)), v], -1)], 2)
         colour = np.concatenate([strands.colours, strands.shade[:, None]], 1)
         colours = np.broadcast_to(colour[:, None, None, :], (n, k, 2, 4))
-        return cls(name, points, offsets, sides, unique, (n, k), matrix,
+        return cls(name, points, offsets, unique, (n, k), matrix,
                    uvs.reshape(-1, 2).astype(np.float32),
                    np.ascontiguousarray(colours.reshape(-1, 4), np.float32),
                    strip_indices(n, k),
-                   Guard.none() if shear is None else Guard.of(centre, head, shear))
+                   Guard.none() if shear is None else Guard.of(centre[:, 0], head, shear))
 
     def __len__(self) -> int:
         return self.shape[0]
 
-    def _stacked(self, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-        frames = _frames(vertices, faces, self.unique_triangles)
+    def _stacked(self, vertices: np.ndarray, faces: np.ndarray, normals: np.ndarray
+                 ) -> np.ndarray:
+        frames = _frames(vertices, faces, self.unique_triangles, normals)
         return np.concatenate([vertices, frames.reshape(-1, 3)], 0)
 
-    def centre_lines(self, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-        """(N, K, 3) card centre lines on a head with these ``vertices``."""
-        rows = self.matrix.shape[0] // 3
-        return (self.matrix[:rows] @ self._stacked(vertices, faces)).reshape(*self.shape, 3)
+    def centre_lines(self, vertices: np.ndarray, faces: np.ndarray,
+                     normals: np.ndarray | None = None) -> np.ndarray:
+        """(N, K, 3) card centre lines (between the edges) on a head with these ``vertices``
+        (and vertex ``normals``, computed when omitted)."""
+        if normals is None:
+            normals = vertex_normals(vertices, np.asarray(faces))
+        rows = self.matrix.shape[0] // 3 * 2
+        edges = self.matrix[:rows] @ self._stacked(vertices, faces, normals)
+        return edges.reshape(*self.shape, 2, 3).mean(2)
 
     def evaluate(self, vertices: np.ndarray, faces: np.ndarray, normals: np.ndarray
                  ) -> HairMesh:
-        out = self.matrix @ self._stacked(vertices, faces).astype(np.float32, copy=False)
-        self.guard.apply(out[:len(out) // 3], vertices, normals)
-        centre, side, tangent = out.reshape(3, -1, 1, 3)
-        positions = np.concatenate([centre - side, centre + side], 1).reshape(-1, 3)
-        tangents = np.broadcast_to(tangent, (len(tangent), 2, 3)).reshape(-1, 3)
+        out = self.matrix @ self._stacked(vertices, faces, normals).astype(np.float32, copy=False)
+        rows = len(out) // 3 * 2
+        positions, tangent = out[:rows], out[rows:]
+        if len(self.guard):
+            pairs = positions.reshape(-1, 2, 3)
+            lift = self.guard.apply(pairs.mean(1), vertices, normals)
+            pairs[self.guard.points] += lift[:, None]
+        tangents = np.broadcast_to(tangent[:, None], (len(tangent), 2, 3)).reshape(-1, 3)
         return HairMesh(self.name, "cards", positions, tangents, self.uvs, self.colours,
                         self.indices)
 
 
-def _evaluation_matrix(corners, weights, frame_of, offsets, sides, tangents, num_vertices,
+def _evaluation_matrix(corners, weights, frame_of, offsets, tangents, num_vertices,
                        num_frames):
-    """Sparse (3M, V + 3U): row m the centre point m (barycentric mix of 3 head vertices plus
-    its offset in the frame), row M + m its half-width vector, row 2M + m its tangent."""
+    """Sparse (P + P/2, V + 3U): row p card vertex p (barycentric mix of 3 head vertices plus
+    its offset in its frame), row P + m the tangent of centre point m (in the frame of its left
+    edge, vertex 2m)."""
     from scipy import sparse
 
-    m = len(weights)
-    frame_columns = num_vertices + 3 * frame_of[:, None] + np.arange(3)[None]  # (M, 3)
-    r = np.repeat(np.arange(m), 3)
-    rows = [r, r, m + r, 2 * m + r]
-    cols = [corners.reshape(-1)] + [frame_columns.reshape(-1)] * 3
-    vals = [weights.reshape(-1), offsets.reshape(-1), sides.reshape(-1), tangents.reshape(-1)]
+    p, m = len(weights), len(tangents)
+    frame_columns = num_vertices + 3 * frame_of[:, None] + np.arange(3)[None]  # (P, 3)
+    rows = [np.repeat(np.arange(p), 3)] * 2 + [p + np.repeat(np.arange(m), 3)]
+    cols = [corners.reshape(-1), frame_columns.reshape(-1), frame_columns[::2].reshape(-1)]
+    vals = [weights.reshape(-1), offsets.reshape(-1), tangents.reshape(-1)]
     matrix = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(3 * m, num_vertices + 3 * num_frames), dtype=np.float32)
+        shape=(p + m, num_vertices + 3 * num_frames), dtype=np.float32)
     matrix.sum_duplicates()
     return matrix
 
@@ -194,8 +207,11 @@ def strip_indices(n: int, k: int) -> np.ndarray:
     return quads.reshape(-1, 3).astype(np.uint32)
 
 
-def _frames(vertices: np.ndarray, faces: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """(U, 3, 3) frames (rows: tangent, bitangent, face normal) of ``triangles``."""
-    ones = np.zeros((len(triangles), 3))
-    ones[:, 0] = 1.0
-    return SurfacePoints(triangles, ones).frames(vertices, faces)
+def _frames(vertices: np.ndarray, faces: np.ndarray, triangles: np.ndarray,
+            normals: np.ndarray) -> np.ndarray:
+    """(U, 3, 3) frames of ``triangles`` (rows: tangent, bitangent, normal). The normal is the
+    mean of the corners' vertex normals: a small triangle's own normal can turn over where the
+    surface crumples (an earlobe's underside on a child's head) while its corners' normals,
+    averaged over their neighbours, still point out."""
+    thirds = np.full((len(triangles), 3), 1.0 / 3.0)
+    return SurfacePoints(triangles, thirds).frames(vertices, faces, normals)

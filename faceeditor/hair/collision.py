@@ -9,9 +9,9 @@ nearest outer-surface vertices (skin and eyeballs); evaluating lifts it along th
 candidate it is deepest under (of those it lies near) until it is at least its rest height (at
 most ``CAP``) above that vertex's tangent plane.
 
-Scalp hair, brows and beards are bound point by point to their nearest skin and need no guard
-(measured over the 52 expressions and extreme shapes, tests/test_hair.py); guarding them would
-cost several milliseconds a frame for nothing.
+Scalp hair and beards bind each card edge to its own nearest skin (and brows ride on their root's
+triangle), and need no guard (measured over the 52 expressions and extreme shapes,
+tests/test_hair.py); guarding them would cost several milliseconds a frame for nothing.
 
     guard = Guard.of(rest_centres, head, shear)               # once, when binding
     guard.apply(centres, vertices, normals)                   # every evaluation, in place

@@ -12,7 +12,8 @@ import numpy as np
 
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.settings import HairSettings, strand_colours
-from faceeditor.hair.strands import ATLAS_COLUMNS, Strands, normalize, smoothstep, tangent_part
+from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, card_sides, normalize,
+                                     smoothstep, tangent_part)
 
 UP = np.array([0.0, 1.0, 0.0])
 FORWARD = np.array([0.0, 0.0, 1.0])
@@ -29,6 +30,8 @@ LASH_LIDS = {
 MOUTH_BELOW_EYES = 0.072
 SUBNASALE_BELOW_EYES = 0.052
 CHIN_BELOW_EYES = 0.118
+#: Moustache tips stop this far (metres) above the line where the lips meet.
+MOUSTACHE_LIP_GAP = 0.0015
 #: Beard regions and their (length cm at beard_length 0, at 1), cards at density 1.
 BEARD_STYLES = {
     "none": None, "stubble": None,
@@ -202,19 +205,23 @@ def grow_beard(head: HeadShape, settings: HairSettings, rng: np.random.Generator
     sx = np.sign(points[:, 0] + 1e-9)
     direction = -UP[None] + np.where(moustache, 0.6, 0.15)[:, None] * sx[:, None] * [1.0, 0, 0]
     direction = direction + 0.25 * np.array([0.0, 0.0, 1.0])
-    length = np.where(moustache, np.minimum(length, 0.012), length)
+    # a moustache ends on the upper lip: tips hanging over the lower lip would sink into it
+    # as the upper lip rolls in (mouthRollUpper) and the lower lip rises
+    above_lip = (points[:, 1] - (head.eye_y - MOUTH_BELOW_EYES + MOUSTACHE_LIP_GAP)) / 0.85
+    length = np.where(moustache, np.clip(above_lip, 0.003, 0.012), length)
     k = 4 if length.mean() < 0.03 else 6
     lift = length * 0.35
     strands, normal = _lay(head, tris, weights, direction, length, k, 0.0006, lift)
     hang = length.mean() > 0.03
     if hang:  # long beards fall down under gravity, in front of the neck
         s = np.linspace(0, 1, k)[None, :, None] ** 2
-        strands = strands + s * (length[:, None, None] * 0.5) * -UP
+        strands = strands + s * (np.where(moustache, 0.0, length * 0.5)[:, None, None]) * -UP
         strands = head.push_out(strands, 0.0008 + lift[:, None] * np.linspace(0, 1, k))
-    width = 0.004 * rng.uniform(0.8, 1.2, count)
+    widths = 0.004 * rng.uniform(0.8, 1.2, count)[:, None] * np.linspace(1, 0.6, k)[None]
+    ref = np.repeat(normal[:, None], k, 1)
+    strands = head.lift_card_edges(strands, card_sides(strands, ref, widths), EDGE_CLEARANCE)
     return Strands(
-        points=strands, widths=width[:, None] * np.linspace(1, 0.6, k)[None],
-        ref=np.repeat(normal[:, None], k, 1),
+        points=strands, widths=widths, ref=ref,
         colours=strand_colours(settings, count, rng, darker=0.1, grey_scale=1.3),
         shade=rng.uniform(0.6, 1.0, count), column=np.full(count, ATLAS_COLUMNS.index("fine")),
         root_triangles=tris, root_weights=weights, rigid=False)

@@ -66,10 +66,13 @@ class HeadShape:
 
     @cached_property
     def outer(self) -> np.ndarray:
-        """Triangle ids of the head's outer surface: the skin and the eyeballs in its openings
-        (what hair must stay outside of)."""
+        """Triangle ids of the head's outer surface: the skin and the front of the eyeballs in
+        its openings (what hair must stay outside of; the back of an eyeball, facing into the
+        head, would read the head's inside as outside)."""
         eyes = np.flatnonzero(self.face_parts == PART_NAMES.index("eyes"))
-        return np.concatenate([self.skin, eyes])
+        corners = self.vertices[self.faces[eyes]]
+        front = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])[:, 2] > 0
+        return np.concatenate([self.skin, eyes[front]])
 
     @cached_property
     def outer_vertex_ids(self) -> np.ndarray:
@@ -105,17 +108,48 @@ class HeadShape:
         lift = np.maximum(need - height, 0.0)
         return (flat + lift[:, None] * normal).reshape(points.shape)
 
+    def lift_card_edges(self, points: np.ndarray, sides: np.ndarray, clearance: float,
+                        rounds: int = 2) -> np.ndarray:
+        """Card centre lines ``points`` ((N, K, 3)) moved out until both edges (points -+
+        ``sides``, ``strands.card_sides``) are ``clearance`` (metres) above the skin: a flat card
+        across the curved scalp, or over an ear, dips its edges in where its centre is clear."""
+        for _ in range(rounds):
+            edges = points[None] + np.array([-1.0, 1.0])[:, None, None, None] * sides[None]
+            lifts = self.push_out(edges, clearance) - edges  # (2, N, K, 3)
+            right = (lifts[1] ** 2).sum(-1) > (lifts[0] ** 2).sum(-1)
+            points = points + np.where(right[..., None], lifts[1], lifts[0])
+        return points
+
     def signed_distance(self, points: np.ndarray) -> np.ndarray:
         """(N,) distance of ``points`` ((N, 3)) to the outer surface (skin and eyeballs),
         negative inside. The side is read from the interpolated vertex normal at the nearest
-        point: a face normal misreads points beside a thin rim (behind the ear) whose nearest
-        point lies on an edge."""
+        point (a face normal misreads points beside a thin rim whose nearest point lies on an
+        edge), and a point that reads inside is inside only if the head also winds around it
+        (``winding_numbers`` > 1/2): beside the ear's rim, or below the neck's open cut edge,
+        the normal at the nearest point says little about the side."""
         triangles, weights = self.nearest_surface(points, among=self.outer)
         corners = self.vertices[self.faces[triangles]]
         nearest = np.einsum("nk,nkd->nd", weights, corners)
         offset = points - nearest
-        side = (offset * self.normals_at(triangles, weights)).sum(-1)
-        return np.linalg.norm(offset, axis=-1) * np.sign(side)
+        inside = (offset * self.normals_at(triangles, weights)).sum(-1) < 0
+        inside[inside] = self.winding_numbers(points[inside]) > 0.5
+        return np.linalg.norm(offset, axis=-1) * np.where(inside, -1.0, 1.0)
+
+    def winding_numbers(self, points: np.ndarray) -> np.ndarray:
+        """(N,) generalised winding number of the whole head mesh (skin, eyes, mouth) around
+        ``points`` ((N, 3)): 1 inside, 0 outside, between the two near its openings (the neck's
+        cut edge). Solid angles of every triangle (Van Oosterom and Strackee), so keep N small."""
+        corners = self.vertices[self.faces]  # (F, 3, 3)
+        out = np.zeros(len(points))
+        for start in range(0, len(points), 32):
+            rel = corners[None] - points[start:start + 32, None, None]  # (n, F, 3, 3)
+            a, b, c = rel[:, :, 0], rel[:, :, 1], rel[:, :, 2]
+            la, lb, lc = (np.linalg.norm(x, axis=-1) for x in (a, b, c))
+            det = np.einsum("nfd,nfd->nf", a, np.cross(b, c))
+            dot = lambda u, v: np.einsum("nfd,nfd->nf", u, v)  # noqa: E731
+            den = la * lb * lc + dot(a, b) * lc + dot(b, c) * la + dot(c, a) * lb
+            out[start:start + 32] = np.arctan2(det, den).sum(1) / (2 * np.pi)
+        return out
 
     def nearest_surface(self, points: np.ndarray, k: int = 8, among: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray]:

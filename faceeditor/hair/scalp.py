@@ -12,8 +12,8 @@ import numpy as np
 
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.settings import HairSettings, strand_colours, style_table
-from faceeditor.hair.strands import (ATLAS_COLUMNS, Strands, add_curl, normalize, smoothstep,
-                                     tangent_part)
+from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, add_curl,
+                                     card_sides, normalize, smoothstep, tangent_part)
 
 UP = np.array([0.0, 1.0, 0.0])
 #: Keep long hair this far (metres) beside the face's centre line, below the hairline.
@@ -93,9 +93,10 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     for _ in range(2):  # pushing out of one triangle can land under its neighbour in creases
         points = head.push_out(points, clearance[:, None])
     width = style["width_mm"] / 1000.0 * rng.uniform(0.8, 1.2, count)
-    taper = 1.0 - 0.45 * np.linspace(0, 1, points.shape[1])
+    widths = width[:, None] * (1.0 - 0.45 * np.linspace(0, 1, points.shape[1]))[None]
+    points = head.lift_card_edges(points, card_sides(points, ref, widths), EDGE_CLEARANCE)
     column = np.where(layer < 0.45, ATLAS_COLUMNS.index("dense"), ATLAS_COLUMNS.index("sparse"))
-    return Strands(points=points, widths=width[:, None] * taper[None], ref=ref,
+    return Strands(points=points, widths=widths, ref=ref,
                    colours=strand_colours(settings, count, rng), shade=0.45 + 0.55 * layer,
                    column=column, root_triangles=tris, root_weights=weights, rigid=False)
 

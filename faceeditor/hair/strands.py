@@ -13,6 +13,8 @@ import numpy as np
 
 #: Columns of the strand alpha atlas (``texture.strand_atlas``).
 ATLAS_COLUMNS = ("dense", "sparse", "fine", "lashes")
+#: Card edges of scalp hair and beards are kept this far (metres) above the rest head's skin.
+EDGE_CLEARANCE = 0.0005
 
 
 @dataclasses.dataclass
@@ -47,6 +49,13 @@ class Strands:
     @property
     def points_per_strand(self) -> int:
         return self.points.shape[1]
+
+
+def card_sides(points: np.ndarray, ref: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """(N, K, 3) half-width vectors of cards along ``points`` ((N, K, 3)) facing ``ref``,
+    ``widths`` ((N, K)) wide: a card's edges are its centre line -+ these."""
+    tangent = normalize(np.gradient(points, axis=1))
+    return normalize(np.cross(tangent, ref)) * (widths[..., None] / 2)
 
 
 def smoothstep(edge0: float, edge1: float, x):
