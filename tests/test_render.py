@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib.util
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -394,3 +397,31 @@ def test_contact_sheet_and_atomic_png(tmp_path):
     assert os.listdir(tmp_path) == ["sheet.png"]
     with pytest.raises(ValueError, match="labels"):
         contact_sheet(images, columns=2, labels=["a"])
+
+
+_TRITON_AFTER_GL = """
+import moderngl, numpy as np
+from faceeditor.render.llvm_guard import load_triton_first
+load_triton_first()
+ctx = moderngl.create_standalone_context(backend="egl")
+program = ctx.program(vertex_shader="#version 330\\nin vec2 p; void main() { gl_Position = vec4(p, 0, 1); }",
+                      fragment_shader="#version 330\\nout vec4 c; void main() { c = vec4(1); }")
+framebuffer = ctx.simple_framebuffer((16, 16))
+framebuffer.use()
+vao = ctx.vertex_array(program, [(ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], "f4")), "2f", "p")])
+vao.render()
+import triton
+vao.render()
+print(np.frombuffer(framebuffer.read(), np.uint8).min(), "drawn after import triton")
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="triton not installed")
+def test_triton_imported_after_drawing_does_not_crash_once_the_guard_ran():
+    # without the guard, importing triton after llvmpipe drew kills the process (SIGSEGV)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    result = subprocess.run([sys.executable, "-c", _TRITON_AFTER_GL], capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "255 drawn after import triton" in result.stdout
