@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="synthetic photo size")
     parser.add_argument("--only", choices=("photo", "scan", "astronaut"),
                         help="run one part only")
+    parser.add_argument("--shape-shading", action="store_true",
+                        help="photo fits refine the shape by the skin's shading too")
     args = parser.parse_args()
     parts = {args.only} if args.only else {"photo", "scan", "astronaut"}
 
@@ -94,21 +96,25 @@ def main() -> None:
     mean_mesh = model.evaluate()
     face = face_vertices(mean_mesh)
     expression_names = [p.name for p in model.spec.of_kind("expression")]
-    photo = {"fit": [], "mean": [], "expr": [], "expr_mean": [], "yaw": [], "s": []}
+    photo = {"fit": [], "mean": [], "expr": [], "expr_mean": [], "yaw": [], "s": [], "cpu": [],
+             "skin": [], "skin_colour": [], "skin_mean": []}
     scan = {"fit": [], "mean": [], "s": []}
     missed = 0
     for index, (params, yaw) in enumerate(synthetic_heads(model, args.heads)):
         truth = model.evaluate(params)
         if "photo" in parts:
             image = render(model, params, yaw, args.size)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
-                result = fit_photo(model, image, FitOptions(texture="photo", texture_size=1024))
+                result = fit_photo(model, image, FitOptions(
+                    texture="photo", texture_size=1024, refine_shape=args.shape_shading))
             except NoFaceError:
                 missed += 1
                 result = None
             if result is not None:
                 photo["s"].append(time.perf_counter() - started)
+                photo["cpu"].append(time.process_time() - cpu)
+                skin_errors(photo, image, params, result.params)
                 fitted = model.evaluate(result.params)
                 photo["fit"].append(np.median(aligned_error(fitted, truth, face)))
                 photo["mean"].append(np.median(aligned_error(mean_mesh, truth, face)))
@@ -136,12 +142,26 @@ def main() -> None:
     if "scan" in parts:
         table("Scan round trip (noise 0.2 mm, 5% holes): face scan-to-mesh error",
               [("fitted", scan["fit"]), ("average head (no fit)", scan["mean"])], "mm")
-    times = [(name, values) for name, values in (("photo (incl. 1024 px texture)", photo["s"]),
-                                                  ("scan", scan["s"])) if values]
+    times = [(name, values) for name, values in (
+        ("photo (incl. 1024 px texture)", photo["s"]),
+        ("photo, CPU seconds (all threads)", photo["cpu"]), ("scan", scan["s"])) if values]
     if times:
         table("Time per fit", times, "s")
     if "astronaut" in parts:
         astronaut(model)
+
+
+def skin_errors(photo: dict, image: np.ndarray, truth: dict, fitted: dict) -> None:
+    """|fitted - true| melanin and hemoglobin (mean of the two) of the photometric fit, of
+    the colour-only estimate it starts from, and of the prior's mean skin."""
+    from faceeditor.detect import detect_faces, face_landmarks
+    from faceeditor.fit.skin import fit_skin_tone
+
+    names = ("skin_melanin", "skin_hemoglobin")
+    colour = fit_skin_tone(image, face_landmarks(image, detect_faces(image)[0]))
+    for key, values in (("skin", fitted), ("skin_colour", colour),
+                        ("skin_mean", {"skin_melanin": 0.25, "skin_hemoglobin": 0.35})):
+        photo[key].append(np.mean([abs(values[n] - truth[n]) for n in names]))
 
 
 def report_photo(args, photo: dict, missed: int) -> None:
@@ -153,6 +173,9 @@ def report_photo(args, photo: dict, missed: int) -> None:
           f"{np.median(photo['fit']) / np.median(photo['mean']):.2f}  (goal <= 0.6)")
     table("Photo: expression error (mean |fitted - true| over 52 sliders)",
           [("fitted", photo["expr"]), ("all expressions at 0", photo["expr_mean"])], "slider")
+    table("Photo: skin error (mean |fitted - true| of melanin and hemoglobin)",
+          [("photometric fit", photo["skin"]), ("photo colour only", photo["skin_colour"]),
+           ("prior mean skin", photo["skin_mean"])], "slider")
     if photo["yaw"]:
         table("Photo: yaw error", [("fitted", photo["yaw"])], "degrees")
 

@@ -163,6 +163,19 @@ class LandmarkObjective:
         return np.concatenate([rows, prior])
 
 
+def landmark_objective(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
+                       camera: PhotoCamera, vector: np.ndarray, free: list[str]
+                       ) -> LandmarkObjective:
+    """The ``LandmarkObjective`` of the photo fit (its priors, pixels scaled to millimetres by
+    the eye distance of the head ``vector`` against the photo's)."""
+    priors = {"phenotype": IDENTITY_PRIOR, "local": IDENTITY_PRIOR, "asym": IDENTITY_PRIOR,
+              "expression": EXPRESSION_PRIOR}
+    objective = LandmarkObjective(model, landmarks, detected, camera, vector, free, priors)
+    model_eyes = eye_distance(objective.problem.positions(vector)[:, :2])  # mm
+    objective.mm_per_pixel = model_eyes / max(eye_distance(detected), 1e-6)
+    return objective
+
+
 def initial_pose(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
                  camera: PhotoCamera, start: np.ndarray) -> HeadPose:
     """A rough pose: roll from the eye line, distance from the eye distance, centred."""
@@ -199,14 +212,10 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
     if start:
         for name, value in start.items():
             vector[model.spec[name].index] = value
-    priors = {"phenotype": IDENTITY_PRIOR, "local": IDENTITY_PRIOR, "asym": IDENTITY_PRIOR,
-              "expression": EXPRESSION_PRIOR}
     pose = initial_pose(model, landmarks, detected, camera, vector)
 
     def stage(free: list[str], pose: HeadPose, vector: np.ndarray, steps: int):
-        objective = LandmarkObjective(model, landmarks, detected, camera, vector, free, priors)
-        model_eyes = eye_distance(objective.problem.positions(vector)[:, :2])  # mm
-        objective.mm_per_pixel = model_eyes / max(eye_distance(detected), 1e-6)
+        objective = landmark_objective(model, landmarks, detected, camera, vector, free)
         x0 = np.concatenate([pose.as_vector(), vector[objective.index]])
         x = levenberg_marquardt(x0, objective.residuals, objective.jacobian,
                                 *objective.bounds(), iterations=steps)

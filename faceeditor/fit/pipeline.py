@@ -46,6 +46,7 @@ class FitOptions:
         units: a scan's unit ("mm", "cm", "m") or None to detect it.
         face: which detected face (0 = the largest).
         texture_size: edge of the albedo texture in pixels.
+        refine_shape: refine shape and pose by the skin's shading after the landmark fit.
     """
 
     texture: str = "photo"
@@ -53,6 +54,7 @@ class FitOptions:
     units: str | None = None
     face: int = 0
     texture_size: int = 1024
+    refine_shape: bool = False
 
     def __post_init__(self):
         if self.texture not in TEXTURE_MODES:
@@ -71,6 +73,7 @@ class FitResult:
         kind: "photo" or "scan".
         stats: numbers worth reporting (errors, seconds).
         preview: () -> (h, w, 3) uint8 picture to judge the fit.
+        lighting: a photo's fitted ``shading.Lighting`` (None for a scan).
     """
 
     params: dict[str, float]
@@ -78,6 +81,7 @@ class FitResult:
     kind: str
     stats: dict[str, float]
     preview: Callable[[], np.ndarray]
+    lighting: object | None = None
 
 
 def input_kind(path: Path) -> str:
@@ -125,6 +129,7 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
     """Fit a head to an (H, W, 3) uint8 photo: landmarks, shape, expression, skin, texture."""
     from faceeditor.detect import face_landmarks
     from faceeditor.fit.photo import fit_landmarks
+    from faceeditor.fit.photometric import fit_photometric
     from faceeditor.fit.skin import fit_skin_tone
 
     report = progress or (lambda fraction, text: None)
@@ -137,17 +142,21 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         landmarks = face_landmarks(image, faces[options.face])
     height, width = image.shape[:2]
     fit = fit_landmarks(model, landmarks, width, height,
-                        progress=lambda f, text: report(0.1 + 0.6 * f, text))
+                        progress=lambda f, text: report(0.1 + 0.5 * f, text))
+    mask = face_mask(image, fit.landmarks)
+    report(0.7, "lighting and skin")
+    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, landmarks),
+                             refine_shape=options.refine_shape)
+    fit = dataclasses.replace(fit, params=shaded.params, pose=shaded.pose)
     params = fit.params if options.expression == "keep" else fit.neutral_params(model)
     params = dict(params)
-    params.update(fit_skin_tone(image, landmarks))
     texture = None
     if options.texture == "photo":
-        report(0.75, "projecting the photo into the texture")
+        report(0.8, "projecting the photo into the texture")
         from faceeditor.fit.texture import photo_texture
 
         texture = photo_texture(model, fit.params, params, fit.pose, fit.camera, image,
-                                options.texture_size, face_mask(image, fit.landmarks))
+                                options.texture_size, mask, shaded.lighting)
     seconds = time.perf_counter() - started
     report(1.0, "done")
     from faceeditor.fit.camera import euler_degrees
@@ -166,7 +175,7 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         rendered, covered = render_in_photo(mesh, fit.pose, fit.camera, albedo)
         return photo_preview(image, rendered, covered, fit.landmarks, fit.projected)
 
-    return FitResult(params, texture, "photo", stats, preview)
+    return FitResult(params, texture, "photo", stats, preview, shaded.lighting)
 
 
 def face_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

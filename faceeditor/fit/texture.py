@@ -19,6 +19,7 @@ import logging
 import numpy as np
 
 from faceeditor.fit.camera import HeadPose, PhotoCamera
+from faceeditor.fit.shading import Lighting
 from faceeditor.model.face_model import FaceModel
 from faceeditor.model.mesh import PART_NAMES
 
@@ -30,6 +31,8 @@ DEPTH_TOLERANCE = 0.004
 MIRROR_WEIGHT = 0.5
 #: Scale of the low-frequency (shading) estimate: texture size / this.
 LOW_FREQUENCY = 32
+#: Shading is divided out no lower than this fraction of its median (deep shadows stay dark).
+MIN_SHADING = 0.25
 
 _UV_VERTEX = """
 #version 330
@@ -48,6 +51,13 @@ uniform mat4 projection;
 in vec3 in_pos; out float v_depth;
 void main() { v_depth = -in_pos.z; gl_Position = projection * vec4(in_pos, 1.0); }
 """
+_ID_VERTEX = """
+#version 330
+uniform mat4 projection;
+in vec3 in_pos; in vec3 in_bary; in float in_tri;
+out vec3 v_bary; flat out float v_tri;
+void main() { v_bary = in_bary; v_tri = in_tri; gl_Position = projection * vec4(in_pos, 1.0); }
+"""
 _DEPTH_FRAGMENT = """
 #version 330
 in float v_depth; out vec4 f_out;
@@ -64,6 +74,23 @@ def uv_texels(mesh, size: int, faces: np.ndarray) -> tuple[np.ndarray, np.ndarra
     data = np.concatenate([uv, bary, tri[:, None]], 1).astype("f4")
     out = _draw(size, size, _UV_VERTEX, _UV_FRAGMENT, data, "2f 3f 1f",
                 ["in_uv", "in_bary", "in_tri"], depth=False)
+    ids = np.round(out[..., 3]).astype(np.int64)
+    ids[out[..., 3] < 0] = -1
+    return ids, out[..., :3].astype(np.float64)
+
+
+def triangle_ids(vertices: np.ndarray, faces: np.ndarray, camera: PhotoCamera
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest triangle seen at every pixel of ``camera``: (H, W) triangle index (-1: none)
+    and (H, W, 3) barycentric weights, top row first; ``vertices`` in camera space."""
+    count = len(faces)
+    positions = vertices[faces].reshape(-1, 3).astype(np.float32)
+    bary = np.tile(np.eye(3, dtype=np.float32), (count, 1))
+    tri = np.repeat(np.arange(count, dtype=np.float32), 3)
+    data = np.concatenate([positions, bary, tri[:, None]], 1).astype("f4")
+    projection = camera.render_camera().projection_matrix(camera.width / camera.height)
+    out = _draw(camera.width, camera.height, _ID_VERTEX, _UV_FRAGMENT, data, "3f 3f 1f",
+                ["in_pos", "in_bary", "in_tri"], depth=True, uniforms={"projection": projection})
     ids = np.round(out[..., 3]).astype(np.int64)
     ids[out[..., 3] < 0] = -1
     return ids, out[..., :3].astype(np.float64)
@@ -165,12 +192,15 @@ def _linear_to_srgb(c):
 
 def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[str, float],
                   pose: HeadPose, camera: PhotoCamera, photo: np.ndarray, size: int = 1024,
-                  face_mask: np.ndarray | None = None) -> np.ndarray:
+                  face_mask: np.ndarray | None = None, lighting: Lighting | None = None
+                  ) -> np.ndarray:
     """(size, size, 3) uint8 albedo: the photo projected onto the head fitted with
     ``pose_params`` (the photo's expression), blended into the procedural albedo of ``params``.
 
     Args:
         face_mask: (H, W) bool where the photo shows the face (None: everywhere).
+        lighting: the photo's fitted lighting: its shading is divided out of the photo's
+            colours (None: only the low frequencies are replaced).
     """
     from faceeditor.export.textures import skin_albedo
 
@@ -202,7 +232,13 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
         view = -cam_points / np.linalg.norm(cam_points, axis=1, keepdims=True)
         facing = np.clip(((cam_normals * view).sum(1) - 0.25) / 0.5, 0.0, 1.0)
         weights.append(visible * facing * (MIRROR_WEIGHT if mirror else 1.0))
-        colours.append(_bilinear(photo_lin, pixels[:, 0], pixels[:, 1]))
+        colour = _bilinear(photo_lin, pixels[:, 0], pixels[:, 1])
+        if lighting is not None:
+            shade = lighting.shading(cam_normals / np.linalg.norm(cam_normals, axis=1,
+                                                                  keepdims=True))
+            floor = MIN_SHADING * np.median(shade[visible > 0], axis=0) if visible.any() else 1.0
+            colour = colour / np.maximum(shade, floor)
+        colours.append(colour)
     direct, mirrored = weights
     total = direct + mirrored * (direct < 0.5)
     colour = (colours[0] * direct[:, None] + colours[1] * (mirrored * (direct < 0.5))[:, None]) \

@@ -1,0 +1,91 @@
+"""The photometric stage of the photo fit: lighting and skin from the skin's shading, and the
+shading divided out of the photo texture."""
+
+import math
+
+import numpy as np
+import pytest
+
+from faceeditor.model import load_default_model
+
+pytest.importorskip("ai_edge_litert")
+
+TRUE_SKIN = {"skin_melanin": 0.6, "skin_hemoglobin": 0.45}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_default_model()
+
+
+@pytest.fixture(scope="module")
+def lit_from_the_right(model):
+    """A darker-skinned head (the prior's mean is 0.25) lit by a key light on the camera's
+    right (the app's studio key is on its left), rendered by the app's renderer."""
+    from faceeditor.export.textures import skin_albedo
+    from faceeditor.fit.camera import HeadPose, PhotoCamera
+    from faceeditor.fit.preview import posed_mesh
+    from faceeditor.render import OffscreenRenderer
+    from faceeditor.render.shading import Light, StudioLighting
+
+    params = model.default_params() | TRUE_SKIN
+    size = 384
+    camera = PhotoCamera(size, size, 2.2 * size)
+    pose = HeadPose(np.array([0.0, math.radians(10), 0.0]), np.array([0.0, 0.03, -0.75]))
+    lighting = StudioLighting(key=Light((0.7, 0.3, 0.65), (1.3, 1.25, 1.2)),
+                              fill=Light((-0.7, -0.1, 0.7), (0.1, 0.1, 0.1)))
+    with OffscreenRenderer(size, size) as renderer:
+        renderer.set_albedo_map(skin_albedo(params, 512))
+        renderer.set_lighting(lighting)
+        image = renderer.render(posed_mesh(model.evaluate(params), pose),
+                                camera.render_camera(), background=(120, 120, 120))
+    return image, params
+
+
+def test_fit_recovers_melanin_and_the_light_side(model, lit_from_the_right):
+    from faceeditor.fit.pipeline import FitOptions, fit_photo
+
+    image, truth = lit_from_the_right
+    result = fit_photo(model, image, FitOptions(texture="procedural"))
+    assert result.params["skin_melanin"] == pytest.approx(truth["skin_melanin"], abs=0.1)
+    assert result.params["skin_hemoglobin"] == pytest.approx(truth["skin_hemoglobin"], abs=0.15)
+    x, y, z = result.lighting.direction
+    key = np.array([0.7, 0.3])
+    angle = math.degrees(math.acos(np.dot([x, y], key) / np.linalg.norm([x, y])
+                                   / np.linalg.norm(key)))
+    assert angle < 35, (x, y, z)
+    # the light's colour balance stays near white (the skin's colour is the skin's)
+    assert np.all(np.abs(np.log(result.lighting.gain)) < 0.3)
+
+
+def test_shading_division_flattens_the_photo_texture(model, lit_from_the_right):
+    from faceeditor.albedo.layers import load_layers
+    from faceeditor.detect import detect_faces, face_landmarks
+    from faceeditor.export.textures import skin_albedo
+    from faceeditor.fit.photo import fit_landmarks
+    from faceeditor.fit.photometric import fit_photometric
+    from faceeditor.fit.pipeline import face_mask
+    from faceeditor.fit.skin import fit_skin_tone, srgb_to_linear
+    from faceeditor.fit.texture import photo_texture
+    from faceeditor.fit.preview import resize
+
+    image, truth = lit_from_the_right
+    landmarks = face_landmarks(image, detect_faces(image)[0])
+    fit = fit_landmarks(model, landmarks, image.shape[1], image.shape[0])
+    mask = face_mask(image, landmarks)
+    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, landmarks))
+    size = 256
+    layers = load_layers()
+    region = sum(layers.mask(name) for name in ("cheeks", "forehead", "nose_tip"))[::-1]
+    region = resize(region > 0.5, size, size)
+    true_luminance = srgb_to_linear(skin_albedo(truth, size) / 255.0).mean(-1)
+
+    def flatness_error(lighting) -> float:
+        texture = photo_texture(model, fit.params, shaded.params, fit.pose, fit.camera, image,
+                                size, mask, lighting)
+        luminance = srgb_to_linear(texture / 255.0).mean(-1)
+        ratio = np.log(luminance[region] / true_luminance[region])
+        return float(ratio.std())
+
+    with_light, without = flatness_error(shaded.lighting), flatness_error(None)
+    assert with_light < 0.8 * without
