@@ -5,8 +5,10 @@ freely. Drawing order: painted layers (blended, no depth write), then the cards 
 alpha-tested with depth write (every strand pixel at least ``CUTOFF`` covered), then the soft
 fringe below the cutoff blended on top without depth write, inner layers first. The second
 step costs little and removes the hard, aliased strand edges of a pure alpha test; with
-``still=False`` (while dragging a slider) it is skipped and the strands are lit per vertex (the
-shaders compiled with ``INTERACTIVE``), not per pixel.
+``still=False`` (while dragging a slider) it is skipped, the strands are lit per vertex (the
+shaders compiled with ``INTERACTIVE``), not per pixel, and a layer of more than
+``INTERACTIVE_CARD_TRIANGLES`` draws only its outermost cards (layers list their cards inner
+first): long hair's inner layers, mostly hidden, cost as much to draw as the outer ones.
 
     hair = HairPass()
     renderer.add_pass(hair)
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 PROGRAM_NAME = "hair"
 CUTOFF = 0.5
 _MODE_CARDS, _MODE_FRINGE, _MODE_CAP = 0, 1, 2
+#: While something moves (``still=False``) a card layer draws at most this many triangles.
+INTERACTIVE_CARD_TRIANGLES = 24000
 
 
 def add_hair_pass(renderer, model, params, mesh) -> HairPass:
@@ -119,7 +123,13 @@ class HairPass:
                 vao = vaos[program.glo] = ctx.vertex_array(
                     program, [c for c in content if c[2] in program], index_buffer=buffers[4],
                     index_element_size=4)
-            vao.render(moderngl.TRIANGLES)
+            triangles = buffers[4].size // 12
+            if kind == "cards" and not self.still and triangles > INTERACTIVE_CARD_TRIANGLES:
+                skipped = triangles - INTERACTIVE_CARD_TRIANGLES
+                vao.render(moderngl.TRIANGLES, vertices=3 * INTERACTIVE_CARD_TRIANGLES,
+                           first=3 * skipped)
+            else:
+                vao.render(moderngl.TRIANGLES)
 
     def _create(self, ctx: moderngl.Context) -> None:
         from faceeditor.hair.texture import strand_atlas
