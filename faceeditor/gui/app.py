@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -55,7 +56,11 @@ def run(project: Path | None = None, exit_after_first_frame: bool = False) -> in
     from faceeditor.gui.workers import install_excepthook
     from faceeditor.model import load_default_model
 
-    window = MainWindow(load_default_model())
+    model = load_default_model()
+    if project is None:  # the first frame shows the default head: grow its hair meanwhile
+        threading.Thread(target=_grow_default_hair, args=(model,), name="default hair",
+                         daemon=True).start()
+    window = MainWindow(model)
     restore_hook = install_excepthook(window.notifications)
 
     def first_frame() -> None:
@@ -80,6 +85,18 @@ def run(project: Path | None = None, exit_after_first_frame: bool = False) -> in
     finally:
         restore_hook()
         destroy_now(window)
+
+
+def _grow_default_hair(model) -> None:
+    """Grow the default head's hair (~1 s, most of it numpy and k-d tree queries that leave
+    the other core to the GUI) while the window is built and OpenGL starts; the first frame
+    then finds it grown (``hair_for`` is locked: the GUI waits for it, never grows it twice)."""
+    from faceeditor.hair import hair_for
+
+    try:
+        hair_for(model, model.default_params())
+    except Exception:  # noqa: BLE001 - the GUI grows it again and reports what fails
+        log.exception("growing the default hair at start-up failed")
 
 
 def destroy_now(window: QWidget) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -93,6 +94,9 @@ class _Cache:
 
 _heads = _Cache(4)
 _parts = _Cache(32)
+#: hair_for may run on a start-up thread (``gui.app``) while the GUI asks for the same hair:
+#: the second caller waits for the first one's result instead of growing it again.
+_lock = threading.RLock()
 
 
 def rest_head(model) -> HeadShape:
@@ -111,13 +115,14 @@ def rest_shear(model) -> np.ndarray:
 def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_PARTS
              ) -> HairAsset:
     """The bound hair of ``params`` (grown once per distinct setting of each part)."""
-    head = rest_head(model)
-    settings = HairSettings.of(params)
-    layers: list[CardLayer | CapLayer] = []
-    for part in parts:
-        key = (id(head), part, settings.key(_PART_INPUTS[part]))
-        layers.extend(_parts.get(key, lambda part=part: _grow_part(
-            head, lambda: rest_shear(model), settings, part)))
+    with _lock:
+        head = rest_head(model)
+        settings = HairSettings.of(params)
+        layers: list[CardLayer | CapLayer] = []
+        for part in parts:
+            key = (id(head), part, settings.key(_PART_INPUTS[part]))
+            layers.extend(_parts.get(key, lambda part=part: _grow_part(
+                head, lambda: rest_shear(model), settings, part)))
     return HairAsset(layers)
 
 
