@@ -184,3 +184,39 @@ def test_shortcut_toggles_sculpt_mode_and_esc_cancels_a_drag(window, qtbot):
     assert not window.state.can_undo
     qtbot.keyClick(viewport, Qt.Key.Key_S)
     assert not window.sculpt.active and viewport.tool is None
+
+
+def test_moves_faster_than_frames_solve_once_per_presented_frame(window, qtbot):
+    """A move that arrives before the last solve's frame is on screen waits for that frame;
+    the solve it then gets aims at the newest cursor."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QMouseEvent
+
+    viewport, tool = window.viewport, window.sculpt
+    tool.set_active(True)
+    tip = nose_tip(window)
+    start = screen(window, viewport.current_mesh().vertices[tip:tip + 1])[0]
+    begin = QPoint(round(start[0]), round(start[1]))
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=begin)
+    targets = []
+    drag = tool.session.drag
+    tool.session.drag = lambda mesh, pixel, size: targets.append(pixel) or drag(mesh, pixel,
+                                                                               size)
+
+    def move(dy: int) -> None:  # straight to the tool: no event processing, no frame
+        where = QPointF(begin.x(), begin.y() - dy)
+        event = QMouseEvent(QMouseEvent.Type.MouseMove, where, viewport.mapToGlobal(where),
+                            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+        assert tool.mouse_move(event)
+
+    move(10)
+    after_first = window.state.vector
+    move(20)
+    move(30)
+    assert len(targets) == 1  # the head changed; its frame is not presented yet
+    np.testing.assert_array_equal(window.state.vector, after_first)
+    viewport.frameSwapped.emit()
+    assert [round(y) for _, y in targets] == [begin.y() - 10, begin.y() - 30]
+    assert not np.array_equal(window.state.vector, after_first)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=begin - QPoint(0, 30))

@@ -7,6 +7,10 @@ head, Shift+drag and the middle button still orbit and pan; Ctrl+click pins a po
 unpins it); Esc abandons a drag. On release the slider panel scrolls to the sliders the drag
 moved and flashes them, so the artist learns which slider does what. On a FLAME model
 (``FlameSculptSession``) the same gestures move its components around the grabbed point.
+
+A drag solves at most once per presented frame: moves that arrive before the frame of the last
+solve is on screen only update the cursor, which the next solve (when that frame is presented,
+or on release) uses.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ class SculptTool(QObject):
         self.hover_region: str | None = None
         self.last_moved: list[str] = []  # sliders the last drag moved (spec order)
         self._cursor = None  # (x, y) of the last drag event
+        self._frame_pending = False  # a solve changed the head; its frame is not presented yet
+        self._move_pending = False  # the cursor moved since that solve
+        window.viewport.frameSwapped.connect(self._on_frame_presented)
         self._flashes: dict[str, QVariantAnimation] = {}
         self._unsupported_told = False
         self._expressions = False  # Expression mode (kept across sessions)
@@ -152,12 +159,25 @@ class SculptTool(QObject):
         pixel = (event.position().x(), event.position().y())
         if session.dragging:
             self._cursor = pixel
-            mesh, _, size = self._view()
-            session.drag(mesh, pixel, size)
+            if self._frame_pending:
+                self._move_pending = True  # solved when the last solve's frame is shown
+            else:
+                self._drag_step()
             return True
         if event.buttons() == Qt.MouseButton.NoButton:
             self.hover(pixel)
         return False
+
+    def _drag_step(self) -> None:
+        """Solve the drag toward the last cursor position."""
+        self._move_pending = False
+        mesh, _, size = self._view()
+        self._frame_pending = bool(self.session.drag(mesh, self._cursor, size))
+
+    def _on_frame_presented(self) -> None:
+        self._frame_pending = False
+        if self._move_pending and self.session is not None and self.session.dragging:
+            self._drag_step()
 
     def mouse_release(self, event: QMouseEvent) -> bool:
         session = self.session
@@ -178,6 +198,7 @@ class SculptTool(QObject):
         """Settle the grabbed point on the cursor, close the undo step and show the sliders
         that moved."""
         session = self._session()
+        self._frame_pending = self._move_pending = False
         mesh, _, size = self._view()
         session.settle(mesh, self._cursor, size)
         moved = session.release()
@@ -194,6 +215,7 @@ class SculptTool(QObject):
     def cancel_drag(self) -> None:
         """Esc: abandon the drag in progress (the sliders go back)."""
         if self.session is not None and self.session.dragging:
+            self._frame_pending = self._move_pending = False
             self.session.cancel()
             self._set_layer("grab", None)
             self.viewport.setCursor(Qt.CursorShape.CrossCursor)
