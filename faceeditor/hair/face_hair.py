@@ -12,8 +12,8 @@ import numpy as np
 
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.settings import HairSettings, strand_colours
-from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, card_sides, normalize,
-                                     smoothstep, tangent_part)
+from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, normalize, smoothstep,
+                                     tangent_part)
 
 UP = np.array([0.0, 1.0, 0.0])
 FORWARD = np.array([0.0, 0.0, 1.0])
@@ -219,7 +219,7 @@ def grow_beard(head: HeadShape, settings: HairSettings, rng: np.random.Generator
         strands = head.push_out(strands, 0.0008 + lift[:, None] * np.linspace(0, 1, k))
     widths = 0.004 * rng.uniform(0.8, 1.2, count)[:, None] * np.linspace(1, 0.6, k)[None]
     ref = np.repeat(normal[:, None], k, 1)
-    strands = head.lift_card_edges(strands, card_sides(strands, ref, widths), EDGE_CLEARANCE)
+    strands = head.lift_card_edges(strands, ref, widths, EDGE_CLEARANCE)
     return Strands(
         points=strands, widths=widths, ref=ref,
         colours=strand_colours(settings, count, rng, darker=0.1, grey_scale=1.3),

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from faceeditor.hair.strands import card_sides
 from faceeditor.model.mesh import PART_NAMES, FaceMesh
 from faceeditor.model.surface import SurfacePoints, closest_on_candidates, closest_points
 
@@ -108,16 +109,26 @@ class HeadShape:
         lift = np.maximum(need - height, 0.0)
         return (flat + lift[:, None] * normal).reshape(points.shape)
 
-    def lift_card_edges(self, points: np.ndarray, sides: np.ndarray, clearance: float,
-                        rounds: int = 2) -> np.ndarray:
-        """Card centre lines ``points`` ((N, K, 3)) moved out until both edges (points -+
-        ``sides``, ``strands.card_sides``) are ``clearance`` (metres) above the skin: a flat card
-        across the curved scalp, or over an ear, dips its edges in where its centre is clear."""
+    def lift_card_edges(self, points: np.ndarray, ref: np.ndarray, widths: np.ndarray,
+                        clearance: float, rounds: int = 8) -> np.ndarray:
+        """Card centre lines ``points`` ((N, K, 3); cards facing ``ref``, ``widths`` wide, see
+        ``strands.card_sides``) moved out until both edges are ``clearance`` (metres) above the
+        skin: a flat card across the curved scalp, or over an ear, dips its edges in where its
+        centre is clear. Each round lifts along one triangle's normal (which in a crease can
+        land under its neighbour) and turns the cards a little (their sides follow the centre
+        line): later rounds revisit the cards the last one moved."""
+        points = points.copy()
+        active = np.arange(len(points))
         for _ in range(rounds):
-            edges = points[None] + np.array([-1.0, 1.0])[:, None, None, None] * sides[None]
-            lifts = self.push_out(edges, clearance) - edges  # (2, N, K, 3)
+            sides = card_sides(points[active], ref[active], widths[active])
+            edges = points[active] + np.array([-1.0, 1.0])[:, None, None, None] * sides
+            lifts = self.push_out(edges, clearance) - edges  # (2, A, K, 3)
             right = (lifts[1] ** 2).sum(-1) > (lifts[0] ** 2).sum(-1)
-            points = points + np.where(right[..., None], lifts[1], lifts[0])
+            lift = np.where(right[..., None], lifts[1], lifts[0])
+            points[active] += lift
+            active = active[(lift ** 2).sum(-1).max(1) > 1e-12]
+            if not len(active):
+                break
         return points
 
     def signed_distance(self, points: np.ndarray) -> np.ndarray:

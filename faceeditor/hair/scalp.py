@@ -12,12 +12,14 @@ import numpy as np
 
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.settings import HairSettings, strand_colours, style_table
-from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, add_curl,
-                                     card_sides, normalize, smoothstep, tangent_part)
+from faceeditor.hair.strands import (ATLAS_COLUMNS, EDGE_CLEARANCE, Strands, add_curl, normalize,
+                                     smoothstep, tangent_part, turn_cards)
 
 UP = np.array([0.0, 1.0, 0.0])
 #: Keep long hair this far (metres) beside the face's centre line, below the hairline.
 FACE_HALF_WIDTH = 0.071
+#: Cards turn about their strand by up to this (radians) each way.
+CARD_TURN = 0.5
 
 
 def hairline_raise(settings: HairSettings) -> float:
@@ -84,17 +86,19 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     curl = float(np.clip(settings["hair_curl"] + style["curl"], 0, 1))
     if curl > 0.02:
         seg = length / (k - 1)
-        wavelength = np.maximum((0.09 - 0.07 * curl) * rng.uniform(0.8, 1.2, count), 3.2 * seg)
+        wavelength = np.maximum((0.09 - 0.07 * curl) * rng.uniform(0.8, 1.2, count), 4.5 * seg)
         amplitude = (0.002 + 0.016 * curl) * np.minimum(length / 0.08, 1.0) * (0.5 + volume)
         amplitude = np.minimum(amplitude, 0.3 * wavelength)
-        points = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count), wavelength,
-                          smoothstep(0.35, 0.8, curl), rng)
+        points, ref = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count),
+                               wavelength, smoothstep(0.35, 0.8, curl), rng)
         points = head.push_out(points, clearance[:, None])
     for _ in range(2):  # pushing out of one triangle can land under its neighbour in creases
         points = head.push_out(points, clearance[:, None])
-    width = style["width_mm"] / 1000.0 * rng.uniform(0.8, 1.2, count)
+    ref = turn_cards(points, ref, rng.uniform(-CARD_TURN, CARD_TURN, count))
+    # finer cards along the hairline, where single cards are seen against the skin
+    width = style["width_mm"] / 1000.0 * rng.uniform(0.8, 1.2, count) * (0.55 + 0.45 * edge)
     widths = width[:, None] * (1.0 - 0.45 * np.linspace(0, 1, points.shape[1]))[None]
-    points = head.lift_card_edges(points, card_sides(points, ref, widths), EDGE_CLEARANCE)
+    points = head.lift_card_edges(points, ref, widths, EDGE_CLEARANCE)
     column = np.where(layer < 0.45, ATLAS_COLUMNS.index("dense"), ATLAS_COLUMNS.index("sparse"))
     return Strands(points=points, widths=widths, ref=ref,
                    colours=strand_colours(settings, count, rng), shade=0.45 + 0.55 * layer,

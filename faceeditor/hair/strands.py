@@ -58,6 +58,18 @@ def card_sides(points: np.ndarray, ref: np.ndarray, widths: np.ndarray) -> np.nd
     return normalize(np.cross(tangent, ref)) * (widths[..., None] / 2)
 
 
+def turn_cards(points: np.ndarray, ref: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``ref`` ((N, K, 3)) turned about each strand's direction by ``angle`` ((N,) radians),
+    growing from none at the root (cards leave the scalp lying on it) to all of it a third of
+    the way along: cards facing one way form one flat shell."""
+    tangent = normalize(np.gradient(points, axis=1))
+    turn = angle[:, None, None] * smoothstep(0.0, 0.33, np.linspace(0, 1, points.shape[1]))[
+        None, :, None]
+    along = (tangent * ref).sum(-1, keepdims=True) * tangent
+    return normalize(ref * np.cos(turn) + np.cross(tangent, ref) * np.sin(turn)
+                     + along * (1 - np.cos(turn)))
+
+
 def smoothstep(edge0: float, edge1: float, x):
     t = np.clip((np.asarray(x, np.float64) - edge0) / (edge1 - edge0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
@@ -73,11 +85,18 @@ def tangent_part(v: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def add_curl(points: np.ndarray, ref: np.ndarray, amplitude: np.ndarray, wavelength: np.ndarray,
-             helix: float, rng: np.random.Generator) -> np.ndarray:
+             helix: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Waves (``helix`` 0) or corkscrew curls (``helix`` 1) along each strand ((N, K, 3)), with
-    ``amplitude`` and ``wavelength`` (N,) in metres, growing from the root."""
+    ``amplitude`` and ``wavelength`` (N,) in metres, growing from the root. Returns the points
+    and the cards' new facing (``ref``).
+
+    A wave swings each card mostly across its face (toward and away from the head) and partly
+    within it, at an angle of its own: a card waving only within its plane reads as a flat
+    zig-zag ribbon. A curl winds the card around the curl's axis, facing out of it, like a
+    ribbon on a cylinder (a card facing a fixed way while its centre spirals twists into
+    shards)."""
     if not np.any(amplitude > 0):
-        return points
+        return points, ref
     n, k = points.shape[:2]
     direction = normalize(np.gradient(points, axis=1))
     a = normalize(np.cross(direction, ref))
@@ -85,6 +104,13 @@ def add_curl(points: np.ndarray, ref: np.ndarray, amplitude: np.ndarray, wavelen
     arc = np.concatenate([np.zeros((n, 1)), np.cumsum(
         np.linalg.norm(np.diff(points, axis=1), axis=-1), axis=1)], 1)
     phase = 2 * np.pi * arc / wavelength[:, None] + rng.uniform(0, 2 * np.pi, (n, 1))
-    ramp = smoothstep(0.0, 0.25, np.linspace(0, 1, k))[None] * amplitude[:, None]
-    offset = (np.sin(phase)[..., None] * a + helix * np.cos(phase)[..., None] * b) * ramp[..., None]
-    return points + offset
+    tilt = rng.uniform(0.45, 1.35, (n, 1, 1))  # the wave's angle out of the card's plane
+    grow = smoothstep(0.0, 0.25, np.linspace(0, 1, k))[None, :, None]  # flat at the root
+    ramp = grow[..., 0] * amplitude[:, None]
+    wave = np.cos(tilt) * a + np.sin(tilt) * b
+    across = np.sin(phase)[..., None]
+    around = helix * np.cos(phase)[..., None]
+    offset = (across * ((1 - helix) * wave + helix * a) + around * b) * ramp[..., None]
+    outward = normalize(across * a + np.cos(phase)[..., None] * b)  # off the curl's axis
+    facing = normalize((1 - helix * grow) * ref + helix * grow * outward)
+    return points + offset, facing
