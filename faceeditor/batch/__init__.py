@@ -8,6 +8,15 @@ files (``item``) by an engine (``engine``: this process, local worker processes 
 """
 
 from faceeditor.batch.config import BatchConfig, BatchConfigError
-from faceeditor.batch.runner import BatchSummary, run_batch
 
 __all__ = ["BatchConfig", "BatchConfigError", "BatchSummary", "run_batch"]
+
+
+def __getattr__(name: str):
+    # the runner (rendering, export, hair) loads on first use: every command builds the batch
+    # command's options (``batch.cli``), the desktop app's start-up included
+    if name in ("BatchSummary", "run_batch"):
+        from faceeditor.batch import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
