@@ -58,22 +58,31 @@ def test_fit_recovers_melanin_and_the_light_side(model, lit_from_the_right):
     assert np.all(np.abs(np.log(result.lighting.gain)) < 0.3)
 
 
-def test_shading_division_flattens_the_photo_texture(model, lit_from_the_right):
-    from faceeditor.albedo.layers import load_layers
+@pytest.fixture(scope="module")
+def fitted(model, lit_from_the_right):
+    """(landmark fit, face mask, colour-only skin tone) of the lit head."""
     from faceeditor.detect import detect_faces, face_landmarks
-    from faceeditor.export.textures import skin_albedo
     from faceeditor.fit.photo import fit_landmarks
-    from faceeditor.fit.photometric import fit_photometric
     from faceeditor.fit.pipeline import face_mask
-    from faceeditor.fit.skin import fit_skin_tone, srgb_to_linear
-    from faceeditor.fit.texture import photo_texture
-    from faceeditor.fit.preview import resize
+    from faceeditor.fit.skin import fit_skin_tone
 
-    image, truth = lit_from_the_right
+    image, _ = lit_from_the_right
     landmarks = face_landmarks(image, detect_faces(image)[0])
     fit = fit_landmarks(model, landmarks, image.shape[1], image.shape[0])
-    mask = face_mask(image, landmarks)
-    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, landmarks))
+    return fit, face_mask(image, landmarks), fit_skin_tone(image, landmarks)
+
+
+def test_shading_division_flattens_the_photo_texture(model, lit_from_the_right, fitted):
+    from faceeditor.albedo.layers import load_layers
+    from faceeditor.export.textures import skin_albedo
+    from faceeditor.fit.photometric import fit_photometric
+    from faceeditor.fit.preview import resize
+    from faceeditor.fit.skin import srgb_to_linear
+    from faceeditor.fit.texture import photo_texture
+
+    image, truth = lit_from_the_right
+    fit, mask, tone = fitted
+    shaded = fit_photometric(model, image, fit, mask, tone)
     size = 256
     layers = load_layers()
     region = sum(layers.mask(name) for name in ("cheeks", "forehead", "nose_tip"))[::-1]
@@ -81,11 +90,24 @@ def test_shading_division_flattens_the_photo_texture(model, lit_from_the_right):
     true_luminance = srgb_to_linear(skin_albedo(truth, size) / 255.0).mean(-1)
 
     def flatness_error(lighting) -> float:
+        """Spread of the texture's log brightness over the true albedo's on the face."""
         texture = photo_texture(model, fit.params, shaded.params, fit.pose, fit.camera, image,
                                 size, mask, lighting)
         luminance = srgb_to_linear(texture / 255.0).mean(-1)
-        ratio = np.log(luminance[region] / true_luminance[region])
-        return float(ratio.std())
+        return float(np.log(luminance[region] / true_luminance[region]).std())
 
-    with_light, without = flatness_error(shaded.lighting), flatness_error(None)
-    assert with_light < 0.8 * without
+    assert flatness_error(shaded.lighting) < 0.8 * flatness_error(None)
+
+
+def test_shape_refinement_explains_the_shading_better(model, lit_from_the_right, fitted):
+    from faceeditor.fit.photometric import fit_photometric
+
+    image, _ = lit_from_the_right
+    fit, mask, tone = fitted
+    plain = fit_photometric(model, image, fit, mask, tone, refine_shape=False)
+    refined = fit_photometric(model, image, fit, mask, tone, refine_shape=True)
+    assert refined.skin.residual < plain.skin.residual
+    # a refinement, not a new head: the sliders move little
+    moved = [abs(refined.params[name] - value) for name, value in fit.params.items()
+             if model.spec[name].kind != "albedo"]
+    assert 0 < max(moved) < 0.3
