@@ -82,8 +82,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="synthetic photo size")
     parser.add_argument("--only", choices=("photo", "scan", "astronaut"),
                         help="run one part only")
-    parser.add_argument("--shape-shading", action="store_true",
-                        help="photo fits refine the shape by the skin's shading too")
+    parser.add_argument("--no-shape-shading", action="store_true",
+                        help="photo fits without the shading refinement of the shape")
     args = parser.parse_args()
     parts = {args.only} if args.only else {"photo", "scan", "astronaut"}
 
@@ -107,7 +107,7 @@ def main() -> None:
             started, cpu = time.perf_counter(), time.process_time()
             try:
                 result = fit_photo(model, image, FitOptions(
-                    texture="photo", texture_size=1024, refine_shape=args.shape_shading))
+                    texture="photo", texture_size=1024, refine_shape=not args.no_shape_shading))
             except NoFaceError:
                 missed += 1
                 result = None

@@ -54,7 +54,7 @@ class FitOptions:
     units: str | None = None
     face: int = 0
     texture_size: int = 1024
-    refine_shape: bool = False
+    refine_shape: bool = True
 
     def __post_init__(self):
         if self.texture not in TEXTURE_MODES:
