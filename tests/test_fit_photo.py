@@ -69,7 +69,10 @@ def test_synthetic_round_trip_recovers_pose_and_smile(model):
     neutral = fit_photo(model, image, FitOptions(texture="procedural", expression="neutral"),
                         landmarks=landmarks)
     assert all(neutral.params[p.name] == 0.0 for p in model.spec.of_kind("expression"))
-    assert neutral.params["nose_hump"] == pytest.approx(fit.params["nose_hump"])
+    # the same identity as the fit that keeps the expression (the shading refines both alike)
+    kept = fit_photo(model, image, FitOptions(texture="procedural"), landmarks=landmarks)
+    assert neutral.params["nose_hump"] == pytest.approx(kept.params["nose_hump"])
+    assert neutral.params["nose_hump"] == pytest.approx(fit.params["nose_hump"], abs=0.1)
 
 
 def test_astronaut_fit_preview_and_photo_texture(model, astronaut):
