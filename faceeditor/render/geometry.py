@@ -36,6 +36,10 @@ ATTRIBUTE_FORMATS: dict[str, str] = {
 #: Per-vertex shading inputs where none were computed: (occlusion, LUT curvature, wet lid).
 DEFAULT_SURFACE = (1.0, 0.04, 0.0)
 
+#: Parts whose back faces are always hidden behind their own front faces (the mouth's parts
+#: are seen from inside): frames may cull them (``MeshGeometry.culling_indices``).
+CLOSED_PARTS = ("skin", "eyes")
+
 
 def to_numpy(array: Any, dtype: type = np.float32) -> np.ndarray:
     """A contiguous numpy copy-or-view of a numpy array or (possibly grad-carrying) torch tensor."""
@@ -130,6 +134,7 @@ class MeshGeometry:
         self.texcoord_buffer = ctx.buffer(np.ascontiguousarray(uvs))
         self.part_buffer = ctx.buffer(self.split.part_id)
         self.index_buffer = ctx.buffer(self.split.indices)
+        self._culling: tuple[moderngl.Buffer, int] | None = None
         self.update(mesh)
 
     def depth_vertex_array(self, ctx: moderngl.Context,
@@ -174,14 +179,30 @@ class MeshGeometry:
         self.surface_buffer.write(np.ascontiguousarray(values, dtype=np.float32))
 
     def vertex_array(self, ctx: moderngl.Context, program: moderngl.Program,
-                     program_name: str) -> moderngl.VertexArray:
-        """A vertex array binding these buffers to ``program``'s inputs (checked by name/type)."""
+                     program_name: str, index_buffer: moderngl.Buffer | None = None
+                     ) -> moderngl.VertexArray:
+        """A vertex array binding these buffers to ``program``'s inputs (checked by name/type),
+        drawing the triangles of ``index_buffer`` (default ``index_buffer``)."""
         check_attributes(program, program_name, ATTRIBUTE_FORMATS, "MeshGeometry")
         content = [(buffer, ATTRIBUTE_FORMATS[name], name)
                    for name, buffer in self.buffers.items() if name in program]
-        return ctx.vertex_array(program, content, index_buffer=self.index_buffer,
+        return ctx.vertex_array(program, content, index_buffer=index_buffer or self.index_buffer,
                                 index_element_size=4)
+
+    def culling_indices(self, ctx: moderngl.Context) -> tuple[moderngl.Buffer, int]:
+        """An index buffer of the triangles with those of ``CLOSED_PARTS`` first (in their
+        order), and how many those are (made on first use)."""
+        if self._culling is None:
+            parts = self.split.part_id[self.split.indices[:, 0]]
+            closed = np.isin(parts, [PART_NAMES.index(name) for name in CLOSED_PARTS])
+            order = np.concatenate([np.flatnonzero(closed), np.flatnonzero(~closed)])
+            self._culling = (ctx.buffer(np.ascontiguousarray(self.split.indices[order])),
+                             int(closed.sum()))
+        return self._culling
 
     def release(self) -> None:
         for buffer in (*self.buffers.values(), self.index_buffer):
             buffer.release()
+        if self._culling is not None:
+            self._culling[0].release()
+            self._culling = None

@@ -279,7 +279,10 @@ class OffscreenRenderer:
             self._albedo_map.use(location=0)
         self.textures.use()
         set_uniform(program, "u_overlay", (0.0, 0.0, 0.0, 0.0))
-        slot.vao(self.ctx, program).render(moderngl.TRIANGLES)
+        if quality.interactive:
+            slot.render_culled(self.ctx, program)
+        else:
+            slot.vao(self.ctx, program).render(moderngl.TRIANGLES)
         for extra in self.passes:
             extra.draw(self.ctx, camera, aspect, self.lighting)
         self.ctx.enable_only(moderngl.DEPTH_TEST)
@@ -424,6 +427,7 @@ class _Slot:
     def __init__(self, geometry: MeshGeometry):
         self.geometry = geometry
         self._vaos: dict[int, moderngl.VertexArray] = {}  # by program (GL name)
+        self._culled_vaos: dict[int, moderngl.VertexArray] = {}  # culling_indices, by program
         self._depth_vao: moderngl.VertexArray | None = None
         self.uploaded: SmoothSurface | None = None
         self.vertices = np.zeros((0, 3), np.float32)
@@ -441,6 +445,23 @@ class _Slot:
                                                                        PROGRAM_NAME)
         return vao
 
+    def render_culled(self, ctx: moderngl.Context, program: moderngl.Program) -> None:
+        """Draw the closed parts with their back faces culled (about half the head's
+        triangles and pixels, hidden behind the front faces), then the mouth two-sided."""
+        indices, closed = self.geometry.culling_indices(ctx)
+        vao = self._culled_vaos.get(program.glo)
+        if vao is None:
+            vao = self._culled_vaos[program.glo] = self.geometry.vertex_array(
+                ctx, program, PROGRAM_NAME, index_buffer=indices)
+        faces = ctx.front_face, ctx.cull_face
+        ctx.front_face, ctx.cull_face = "ccw", "back"
+        ctx.enable(moderngl.CULL_FACE)
+        vao.render(moderngl.TRIANGLES, vertices=3 * closed)
+        ctx.disable(moderngl.CULL_FACE)
+        ctx.front_face, ctx.cull_face = faces
+        vao.render(moderngl.TRIANGLES, vertices=indices.size // 4 - 3 * closed,
+                   first=3 * closed)
+
     def depth_vao(self, ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
         if self._depth_vao is None or self._depth_vao.program is not program:
             if self._depth_vao is not None:
@@ -449,7 +470,7 @@ class _Slot:
         return self._depth_vao
 
     def release(self) -> None:
-        for vao in (*self._vaos.values(), self._depth_vao):
+        for vao in (*self._vaos.values(), *self._culled_vaos.values(), self._depth_vao):
             if vao is not None:
                 vao.release()
         self.geometry.release()

@@ -27,9 +27,10 @@ class Quality:
         multisample: antialias with the renderer's multisampling; False draws single-sampled
             and smooths edges with FXAA (a software rasteriser shades every sample, so 4x
             multisampling costs about 2.5x the frame; FXAA costs a few percent).
-        interactive: draw with the cheaper variant of the face shader (no detail maps, cornea,
-            key-light shadow or transmission) and constant per-vertex shading inputs (no
-            curvature or wet line to compute per shape): frames drawn while something moves.
+        interactive: draw with the cheaper variant of the face shader (lit per vertex; no
+            detail maps, cornea, key-light shadow or transmission), constant per-vertex shading
+            inputs (no curvature or wet line to compute per shape) and the back faces of the
+            closed parts culled: frames drawn while something moves.
     """
 
     name: str
