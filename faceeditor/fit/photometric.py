@@ -36,7 +36,8 @@ from faceeditor.model.prior import latent_scales
 log = logging.getLogger(__name__)
 
 #: Weight of the shading rows against the landmarks: the skin's misfit counts as this many
-#: landmark-millimetres squared per unit of ``shading.PIXEL_NOISE`` (0 turns stage 3 off).
+#: landmark-millimetres squared per unit of pixel noise (``shading.PIXEL_NOISE``, or the skin
+#: fit's misfit when larger; 0 turns stage 3 off).
 #: 20 synthetic heads (benchmarks/fit_quality.py): median face error 0.97 -> 0.93 mm.
 SHAPE_WEIGHT = 300.0
 SHAPE_ITERATIONS = 6
@@ -145,7 +146,7 @@ class _ShadingRows:
         self.model, self.samples, self.objective = model, samples, objective
         self.lighting = skin.lighting
         self.albedo = samples.detail * skin.albedo()
-        self.scale = np.sqrt(SHAPE_WEIGHT / len(samples)) / PIXEL_NOISE
+        self.scale = np.sqrt(SHAPE_WEIGHT / len(samples)) / max(PIXEL_NOISE, skin.residual)
         mesh = model.evaluate(vector)
         self.faces = mesh.faces
         self.jacobian = self._jacobian(np.asarray(mesh.vertices, np.float64),

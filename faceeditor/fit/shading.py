@@ -257,14 +257,18 @@ def fit_lighting_and_skin(samples: SkinSamples, normals: np.ndarray,
     reference = max(float(observed.mean() / max(albedo.mean(), 1e-6) / sh_basis(
         np.array([[0.0, 0.0, 1.0]]))[0, 0]), 1e-3)
     x[0] = reference
+    noise = PIXEL_NOISE
     for _ in range(rounds):
         rows = np.flatnonzero(inliers)
         objective = _LightObjective(basis[rows], observed[rows], samples.detail[rows], mean,
-                                    spread, reference)
+                                    spread, reference, noise)
         x = levenberg_marquardt(x, objective.residuals, objective.jacobian,
                                 *objective.bounds(), iterations=iterations)
         misfit = np.linalg.norm(_predict(x, basis, samples.detail) - observed, axis=1)
         inliers = misfit <= OUTLIER_FACTOR * np.median(misfit[inliers])
+        # a photo the model explains less well than a synthetic one weighs less against the
+        # priors (e.g. hard flash light, make-up): its skin stays plausible
+        noise = max(PIXEL_NOISE, float(np.sqrt((misfit[inliers] ** 2).mean() / 3.0)))
     lighting = Lighting(x[:9].copy(), np.exp([x[9], 0.0, x[10]]))
     misfit = np.linalg.norm(_predict(x, basis, samples.detail) - observed, axis=1)
     residual = float(np.sqrt((misfit[inliers] ** 2).mean() / 3.0))
@@ -281,13 +285,13 @@ def _predict(x: np.ndarray, basis: np.ndarray, detail: np.ndarray) -> np.ndarray
 
 class _LightObjective:
     """Residual rows of ``fit_lighting_and_skin``: x = [SH (9), log gain red, blue, melanin,
-    hemoglobin]; pixel rows in units of ``PIXEL_NOISE`` worth ``EFFECTIVE_SAMPLES`` samples,
+    hemoglobin]; pixel rows in units of the pixel noise worth ``EFFECTIVE_SAMPLES`` samples,
     then the priors, each in units of its spread."""
 
-    def __init__(self, basis, observed, detail, mean, spread, reference):
+    def __init__(self, basis, observed, detail, mean, spread, reference, noise):
         self.basis, self.observed, self.detail = basis, observed, detail
         self.mean, self.spread = mean, spread
-        self.scale = np.sqrt(EFFECTIVE_SAMPLES / max(len(observed), 1)) / PIXEL_NOISE
+        self.scale = np.sqrt(EFFECTIVE_SAMPLES / max(len(observed), 1)) / noise
         bands = np.array([BAND_SPREAD[0]] * 3 + [BAND_SPREAD[1]] * 5)
         self.band_scale = 1.0 / (bands * reference)
         self.band_mean = np.zeros(8)
