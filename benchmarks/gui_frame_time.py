@@ -20,7 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from faceeditor.cli import limit_blas_threads
+
+limit_blas_threads()  # as `faceeditor` does, before numpy loads (set later it has no effect)
+import numpy as np  # noqa: E402
 
 TARGET_FRAME_MS = 33.0
 TARGET_STARTUP_S = 4.0
@@ -190,7 +193,6 @@ def main() -> int:
     parser.add_argument("--startup-runs", type=int, default=3)
     args = parser.parse_args()
     reexec_under_xvfb()
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rows = []
     for adaptive, hair in ((True, None), (False, None), (True, "long wavy"),
                            (False, "long wavy")):
