@@ -86,9 +86,9 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     curl = float(np.clip(settings["hair_curl"] + style["curl"], 0, 1))
     if curl > 0.02:
         seg = length / (k - 1)
-        wavelength = np.maximum((0.09 - 0.07 * curl) * rng.uniform(0.8, 1.2, count), 4.5 * seg)
+        wavelength = np.maximum((0.09 - 0.07 * curl) * rng.uniform(0.8, 1.2, count), 5.5 * seg)
         amplitude = (0.002 + 0.016 * curl) * np.minimum(length / 0.08, 1.0) * (0.5 + volume)
-        amplitude = np.minimum(amplitude, 0.3 * wavelength)
+        amplitude = np.minimum(amplitude, 0.2 * wavelength)
         points, ref = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count),
                                wavelength, smoothstep(0.35, 0.8, curl), rng)
         points = head.push_out(points, clearance[:, None])
@@ -99,7 +99,9 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     width = style["width_mm"] / 1000.0 * rng.uniform(0.8, 1.2, count) * (0.55 + 0.45 * edge)
     widths = width[:, None] * (1.0 - 0.45 * np.linspace(0, 1, points.shape[1]))[None]
     points = head.lift_card_edges(points, ref, widths, EDGE_CLEARANCE)
-    column = np.where(layer < 0.45, ATLAS_COLUMNS.index("dense"), ATLAS_COLUMNS.index("sparse"))
+    # wisps along the hairline: a dense card's straight outer strand reads as a drawn line there
+    column = np.where((layer < 0.45) & (edge > 0.6), ATLAS_COLUMNS.index("dense"),
+                      ATLAS_COLUMNS.index("sparse"))
     return Strands(points=points, widths=widths, ref=ref,
                    colours=strand_colours(settings, count, rng), shade=0.45 + 0.55 * layer,
                    column=column, root_triangles=tris, root_weights=weights, rigid=False)
