@@ -129,6 +129,21 @@ class HeadShape:
             active = active[(lift ** 2).sum(-1).max(1) > 1e-12]
             if not len(active):
                 break
+        # what the lifts could not clear (an ear's folds, where the nearest triangle's plane
+        # misleads): lift along the normal at the nearest outer point, as signed_distance reads it
+        active = np.arange(len(points))
+        for _ in range(3):
+            sides = card_sides(points[active], ref[active], widths[active])
+            edges = points[active] + np.array([-1.0, 1.0])[:, None, None, None] * sides
+            depth, normal = self._outer_nearest(edges.reshape(-1, 3))
+            need = np.maximum(0.5 * clearance - depth, 0.0).reshape(edges.shape[:-1])
+            lifts = need[..., None] * normal.reshape(edges.shape)
+            right = need[1] > need[0]
+            lift = np.where(right[..., None], lifts[1], lifts[0])
+            points[active] += lift
+            active = active[need.max(0).max(1) > 0]
+            if not len(active):
+                break
         return points
 
     def signed_distance(self, points: np.ndarray) -> np.ndarray:
@@ -138,13 +153,18 @@ class HeadShape:
         edge), and a point that reads inside is inside only if the head also winds around it
         (``winding_numbers`` > 1/2): beside the ear's rim, or below the neck's open cut edge,
         the normal at the nearest point says little about the side."""
+        return self._outer_nearest(points)[0]
+
+    def _outer_nearest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``signed_distance`` and the (N, 3) vertex normal at each point's nearest point."""
         triangles, weights = self.nearest_surface(points, among=self.outer)
         corners = self.vertices[self.faces[triangles]]
         nearest = np.einsum("nk,nkd->nd", weights, corners)
         offset = points - nearest
-        inside = (offset * self.normals_at(triangles, weights)).sum(-1) < 0
+        normals = self.normals_at(triangles, weights)
+        inside = (offset * normals).sum(-1) < 0
         inside[inside] = self.winding_numbers(points[inside]) > 0.5
-        return np.linalg.norm(offset, axis=-1) * np.where(inside, -1.0, 1.0)
+        return np.linalg.norm(offset, axis=-1) * np.where(inside, -1.0, 1.0), normals
 
     def winding_numbers(self, points: np.ndarray) -> np.ndarray:
         """(N,) generalised winding number of the whole head mesh (skin, eyes, mouth) around
