@@ -176,6 +176,13 @@ def landmark_objective(model: FaceModel, landmarks: LandmarkSet, detected: np.nd
     return objective
 
 
+def landmark_error(projected: np.ndarray, detected: np.ndarray, landmarks: LandmarkSet) -> float:
+    """Mean reprojection error of the inner (not outline) landmarks in % of the eye distance."""
+    inner = ~landmarks.contour
+    return float(np.linalg.norm(projected - detected[:, :2], axis=1)[inner].mean()
+                 / max(eye_distance(detected), 1e-6) * 100.0)
+
+
 def initial_pose(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
                  camera: PhotoCamera, start: np.ndarray) -> HeadPose:
     """A rough pose: roll from the eye line, distance from the eye distance, centred."""
@@ -228,9 +235,7 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
                                     vector, iterations)
     x = np.concatenate([pose.as_vector(), vector[objective.index]])
     projected = objective.pixels(x)
-    inner = ~landmarks.contour
-    error = float(np.linalg.norm(projected - detected[:, :2], axis=1)[inner].mean()
-                  / max(eye_distance(detected), 1e-6) * 100.0)
+    error = landmark_error(projected, detected, landmarks)
     report(1.0, "done")
     log.info("landmark fit: %.2f%% of the eye distance", error)
     return PhotoFit(model.spec.to_dict(vector), camera, pose, detected[:, :2].copy(), projected,

@@ -60,6 +60,7 @@ class PhotometricFit:
         lighting: the photo's lighting.
         skin: the final ``SkinFit``.
         samples: the skin samples used.
+        projected: (468, 2) the landmarks of the (refined) head in the photo.
     """
 
     params: dict[str, float]
@@ -67,6 +68,7 @@ class PhotometricFit:
     lighting: Lighting
     skin: SkinFit
     samples: SkinSamples
+    projected: np.ndarray
 
 
 def fit_photometric(model: FaceModel, photo: np.ndarray, fit: PhotoFit, face_mask: np.ndarray,
@@ -83,20 +85,20 @@ def fit_photometric(model: FaceModel, photo: np.ndarray, fit: PhotoFit, face_mas
         log.info("photometric fit skipped: %d skin samples", len(samples))
         skin = SkinFit(Lighting.uniform(), start_skin["skin_melanin"],
                        start_skin["skin_hemoglobin"], np.ones(len(samples), bool), 0.0)
-        return PhotometricFit(params, fit.pose, skin.lighting, skin, samples)
+        return PhotometricFit(params, fit.pose, skin.lighting, skin, samples, fit.projected)
     prior = skin_prior(model)
     skin = fit_lighting_and_skin(samples, samples.normals(mesh, fit.pose), start_skin, prior)
-    pose = fit.pose
+    pose, projected = fit.pose, fit.projected
     if refine_shape and SHAPE_WEIGHT > 0 and skin.inliers.sum() > 100:
         chosen = np.flatnonzero(skin.inliers)
         if len(chosen) > SHAPE_SAMPLES:
             chosen = chosen[np.linspace(0, len(chosen) - 1, SHAPE_SAMPLES).round().astype(int)]
         inliers = samples.subset(chosen)
-        params, pose = _refine_shape(model, fit, params, inliers, skin)
+        params, pose, projected = _refine_shape(model, fit, params, inliers, skin)
         mesh = model.evaluate(params)
         skin = fit_lighting_and_skin(samples, samples.normals(mesh, pose), skin.params, prior)
     params |= skin.params
-    return PhotometricFit(params, pose, skin.lighting, skin, samples)
+    return PhotometricFit(params, pose, skin.lighting, skin, samples, projected)
 
 
 def skin_prior(model: FaceModel) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +109,10 @@ def skin_prior(model: FaceModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _refine_shape(model: FaceModel, fit: PhotoFit, params: dict[str, float],
-                  samples: SkinSamples, skin: SkinFit) -> tuple[dict[str, float], HeadPose]:
-    """Pose and the landmark fit's free sliders under landmarks + shading (stage 3)."""
+                  samples: SkinSamples, skin: SkinFit
+                  ) -> tuple[dict[str, float], HeadPose, np.ndarray]:
+    """Pose and the landmark fit's free sliders under landmarks + shading (stage 3), and the
+    projected landmarks."""
     from faceeditor.fit.landmarks import mediapipe468
     from faceeditor.fit.solver import full_vector
 
@@ -132,7 +136,8 @@ def _refine_shape(model: FaceModel, fit: PhotoFit, params: dict[str, float],
     log.info("shading refinement: skin misfit %.4f -> %.4f (rms, linear)",
              np.sqrt((before ** 2).mean()) / shading_rows.scale,
              np.sqrt((after ** 2).mean()) / shading_rows.scale)
-    return model.spec.to_dict(objective.vector(x)), HeadPose.from_vector(x[:6])
+    return model.spec.to_dict(objective.vector(x)), HeadPose.from_vector(x[:6]), \
+        objective.pixels(x)
 
 
 class _ShadingRows:

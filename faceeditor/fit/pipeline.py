@@ -128,7 +128,8 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
               landmarks: np.ndarray | None = None) -> FitResult:
     """Fit a head to an (H, W, 3) uint8 photo: landmarks, shape, expression, skin, texture."""
     from faceeditor.detect import face_landmarks
-    from faceeditor.fit.photo import fit_landmarks
+    from faceeditor.fit.landmarks import mediapipe468
+    from faceeditor.fit.photo import fit_landmarks, landmark_error
     from faceeditor.fit.photometric import fit_photometric
     from faceeditor.fit.skin import fit_skin_tone
 
@@ -147,7 +148,9 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
     report(0.7, "lighting and skin")
     shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, landmarks),
                              refine_shape=options.refine_shape)
-    fit = dataclasses.replace(fit, params=shaded.params, pose=shaded.pose)
+    fit = dataclasses.replace(fit, params=shaded.params, pose=shaded.pose,
+                              projected=shaded.projected,
+                              error=landmark_error(shaded.projected, fit.landmarks, mediapipe468()))
     params = fit.params if options.expression == "keep" else fit.neutral_params(model)
     params = dict(params)
     texture = None
