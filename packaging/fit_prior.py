@@ -90,7 +90,10 @@ STRONG_SPREAD = 0.12
 #: fitted nubian SD of 0.45 and the Kenyan men's tilt SD of 0.30). No lower caps: the fitted
 #: nubian and tilt carry forehead-height and head-length variance too (capped to 0.1 and 0.12,
 #: the Kenyan forehead-height SDs fell to x0.74-0.80 and the British head lengths to x0.79).
-CAPPED = {"l_ear_shape_triangle": 0.08, "forehead_nubian": 0.2, "head_angle_out": 0.15}
+#: ``eyebrows_trans_forward`` juts the brow out as a shelf from about +0.75 (seed 26 at +1.0,
+#: from Kenyan men's fitted SD of 0.47).
+CAPPED = {"l_ear_shape_triangle": 0.08, "forehead_nubian": 0.2, "head_angle_out": 0.15,
+          "eyebrows_trans_forward": 0.2}
 PHENOTYPE_DRAWS = 96
 VERIFY_DRAWS = 400
 MEAN_STEPS = 4
