@@ -39,6 +39,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build_head_asset import uv_islands  # noqa: E402
 
 from faceeditor.fileio import write_atomic  # noqa: E402
 from faceeditor.model.face_model import load_default_model  # noqa: E402
@@ -98,29 +101,6 @@ def rasterise(uvs: np.ndarray, face_uvs: np.ndarray, values: np.ndarray, face_id
         covered[ys[inside], xs[inside]] = True
         label[ys[inside], xs[inside]] = face_ids[f]
     return out, covered, label
-
-
-def uv_islands(face_uvs: np.ndarray) -> np.ndarray:
-    """(F,) label of each face's UV island (faces joined through shared UV corners): the
-    smallest face index of the island."""
-    parent = np.arange(face_uvs.max() + 1)
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b, c in face_uvs:
-        for x, y in ((a, b), (b, c)):
-            rx, ry = root(x), root(y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
-    corner_root = np.array([root(i) for i in range(len(parent))])[face_uvs[:, 0]]
-    first = {}
-    for f, r in enumerate(corner_root):
-        first.setdefault(int(r), f)
-    return np.array([first[int(r)] for r in corner_root], np.int64)
 
 
 def continue_across_seams(mask: np.ndarray, position: np.ndarray, island: np.ndarray,
