@@ -2,14 +2,14 @@
 frame drawn once the picture stops, window grabs and offscreen screenshots.
 
 Frames drawn while something changes use the renderer's interactive quality (no subdivision,
-shadows, occlusion or detail maps, a cheaper shader, alpha-tested hair) and are not
-antialiased; their drawing scale follows their paint time (dynamic resolution): over
-``FRAME_BUDGET_MS`` they are drawn at a lower scale and stretched over the window, well under
-it at a higher one.  Once the picture has been still for ``REFINE_DELAY_MS`` it is drawn again
-at full size at the still quality (``STILL_QUALITY``: smooth surface, shadows, occlusion,
-detail maps) and antialiased: by FXAA for ``normal`` (a software rasteriser shades every
-sample, so multisampling would triple the frame), into a multisampled target for a
-multisampled level.
+shadows, occlusion or detail maps, skin and hair lit per vertex, back faces culled, alpha-tested
+hair, only the outer cards of long hair) and are not antialiased; their drawing scale follows
+their paint time (dynamic resolution): over ``FRAME_BUDGET_MS`` they are drawn at a lower
+scale and stretched over the window, well under it at a higher one.  Once the picture has been
+still for ``REFINE_DELAY_MS`` it is drawn again at full size at the still quality
+(``STILL_QUALITY``: smooth surface, shadows, occlusion, detail maps) and antialiased: by FXAA
+for ``normal`` (a software rasteriser shades every sample, so multisampling would triple the
+frame), into a multisampled target for a multisampled level.
 """
 
 from __future__ import annotations
