@@ -79,3 +79,12 @@ def fresh_anny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An anny cache folder, empty when the session starts: the first asset rebuild fills it
     from scratch (as on a new machine), later rebuilds in the session reuse it."""
     return tmp_path_factory.mktemp("fresh-anny-cache")
+
+
+@pytest.fixture(scope="session")
+def look_dir() -> Path:
+    """The folder for pictures a person looks at after a run (contact sheets, window
+    screenshots): ``$FACEEDITOR_TEST_OUTPUT`` or the checkout's ``out/``, created."""
+    root = Path(os.environ.get("FACEEDITOR_TEST_OUTPUT", Path(__file__).parents[1] / "out"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root

@@ -4,9 +4,6 @@ The contact sheet of 20 prior samples rendered with their albedo is written to
 ``out/contact_sheet_albedo.png`` (or $FACEEDITOR_TEST_OUTPUT) for a person to look at.
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -109,13 +106,7 @@ def test_prior_couples_appearance_with_shape():
     assert sample(model, 5) == sample(model, 5)
 
 
-def output_dir() -> Path:
-    root = Path(os.environ.get("FACEEDITOR_TEST_OUTPUT", Path(__file__).parents[1] / "out"))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def test_contact_sheet_of_twenty_people_with_albedo():
+def test_contact_sheet_of_twenty_people_with_albedo(look_dir):
     from faceeditor.render.contact_sheet import contact_sheet, save_png
     from faceeditor.render.offscreen import OffscreenRenderer
 
@@ -130,7 +121,7 @@ def test_contact_sheet_of_twenty_people_with_albedo():
             tiles += [front, renderer.render(mesh, "profile")]
             labels += [f"seed {seed}", ""]
     sheet = contact_sheet(tiles, columns=8, labels=labels)
-    save_png(output_dir() / "contact_sheet_albedo.png", sheet)
+    save_png(look_dir / "contact_sheet_albedo.png", sheet)
     fronts = np.stack(tiles[::2]).astype(float)
     # 20 different people: every pair of front renders differs visibly
     diffs = [np.abs(fronts[i] - fronts[j]).mean() for i in range(20) for j in range(i)]

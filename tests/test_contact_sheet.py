@@ -4,9 +4,6 @@ The sheet is written to ``out/contact_sheet_seeds.png`` (or $FACEEDITOR_TEST_OUT
 person to look at; the assertions check what a picture can check automatically.
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -30,13 +27,7 @@ def renders():
     return images
 
 
-def output_dir() -> Path:
-    root = Path(os.environ.get("FACEEDITOR_TEST_OUTPUT", Path(__file__).parents[1] / "out"))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def test_contact_sheet_of_twenty_seeds(renders):
+def test_contact_sheet_of_twenty_seeds(renders, look_dir):
     from faceeditor.render.contact_sheet import contact_sheet, save_png
 
     tiles, labels = [], []
@@ -44,7 +35,7 @@ def test_contact_sheet_of_twenty_seeds(renders):
         tiles += [front, profile]
         labels += [f"seed {seed}", ""]
     sheet = contact_sheet(tiles, columns=8, labels=labels)
-    path = output_dir() / "contact_sheet_seeds.png"
+    path = look_dir / "contact_sheet_seeds.png"
     save_png(path, sheet)
     assert path.stat().st_size > 10_000
 

@@ -4,7 +4,6 @@ confirmation, cancel, errors shown in the dialog."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,6 @@ from PySide6.QtCore import Qt  # noqa: E402
 from faceeditor.export import ExportOptions, TextureSet  # noqa: E402
 from faceeditor.model import load_default_model  # noqa: E402
 from gltf_tools import Glb  # noqa: E402
-
-OUT = Path(__file__).resolve().parent.parent / "out"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +46,7 @@ def finish(qtbot, dialog, timeout=60000):
     qtbot.waitUntil(lambda: dialog.worker is None, timeout=timeout)
 
 
-def test_export_glb_with_morphs_in_a_worker(make_dialog, qtbot, tmp_path):
+def test_export_glb_with_morphs_in_a_worker(make_dialog, qtbot, tmp_path, look_dir):
     dialog = make_dialog()
     dialog.texture_combo.setCurrentIndex(dialog.texture_combo.findData(1024))
     assert dialog.options() == ExportOptions(format="glb", texture_size=1024, morphs=True)
@@ -62,8 +59,7 @@ def test_export_glb_with_morphs_in_a_worker(make_dialog, qtbot, tmp_path):
     assert mesh["weights"][mesh["extras"]["targetNames"].index("jawOpen")] == 0.5
     assert dialog.progress.value() == 1000 and "Wrote" in dialog.status.text()
     assert dialog.export_button.isEnabled() and dialog.close_button.text() == "Close"
-    OUT.mkdir(exist_ok=True)
-    dialog.grab().save(str(OUT / "export_dialog.png"))
+    dialog.grab().save(str(look_dir / "export_dialog.png"))
 
 
 def test_format_follows_the_file_name_and_options_follow_the_format(make_dialog, qtbot):

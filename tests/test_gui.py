@@ -21,7 +21,6 @@ from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
 
 from faceeditor.model import load_default_model  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "out"
 
 
 @pytest.fixture(scope="module")
@@ -413,15 +412,14 @@ def test_ctrl_e_opens_the_export_dialog(make_window, qtbot):
     dialog.close()
 
 
-def test_window_screenshots_for_review(make_window, qtbot):
+def test_window_screenshots_for_review(make_window, qtbot, look_dir):
     """Saves out/gui_*.png (default, randomized, open-mouth smile, wireframe) to look at."""
-    OUT.mkdir(exist_ok=True)
     window = make_window()
     window.panel.section("macros").set_expanded(True)
 
     def shoot(name: str) -> None:
         qtbot.wait(50)
-        assert window.picture().save(str(OUT / f"gui_{name}.png"))
+        assert window.picture().save(str(look_dir / f"gui_{name}.png"))
 
     if importlib.util.find_spec("faceeditor.albedo.gpu") is not None:
         assert window.viewport.albedo_status == "ready", "the skin texture is not shown"

@@ -34,7 +34,7 @@ def icon_pixels(button) -> np.ndarray:
     return rows[:, : 3 * image.width()].reshape(image.height(), image.width(), 3).copy()
 
 
-def test_dialog_shows_four_rendered_candidates_and_picks_one(qtbot, model):
+def test_dialog_shows_four_rendered_candidates_and_picks_one(qtbot, model, look_dir):
     from faceeditor.gui.new_head_dialog import COUNT, NewHeadDialog
 
     engine = TextEditEngine(model)
@@ -48,7 +48,7 @@ def test_dialog_shows_four_rendered_candidates_and_picks_one(qtbot, model):
     thumbnails = [icon_pixels(b) for b in dialog.buttons]
     from faceeditor.render import save_png
 
-    save_png(Path(__file__).resolve().parent.parent / "out" / "new_head_thumbnails.png",
+    save_png(look_dir / "new_head_thumbnails.png",
              np.concatenate(thumbnails, axis=1))
     for pixels in thumbnails:
         assert pixels.std() > 10  # a rendered head, not a blank square
