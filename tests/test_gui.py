@@ -384,11 +384,11 @@ def test_slow_interactive_frames_lower_the_drawing_scale(make_window, qtbot):
     assert viewport.scale == 0.375  # at least one step down, never below the last scale
     for _ in range(4):
         viewport._adapt_scale(80.0)
-    assert viewport.scale == 0.375
+    assert viewport.scale == 0.3125
     for _ in range(20):
         viewport._adapt_scale(2.0)
-    assert viewport.scale == 0.75  # fast frames climb back one step per ten
-    before = face_region(viewport_pixels(window))  # drawn at 3/4 size and stretched
+    assert viewport.scale == 0.5  # fast frames climb back one step per ten
+    before = face_region(viewport_pixels(window))  # drawn at half size and stretched
     viewport.scale = 1.0
     assert np.abs(face_region(viewport_pixels(window)) - before).mean() < 8
 

@@ -40,7 +40,7 @@ STILL_QUALITY = "normal"
 INTERACTIVE_QUALITY = INTERACTIVE
 #: Interactive frames aim at this paint time; slower ones switch to a lower drawing scale.
 FRAME_BUDGET_MS = 20.0
-SCALES = (1.0, 0.75, 0.5, 0.375)
+SCALES = (1.0, 0.75, 0.5, 0.375, 0.3125)
 SLOW_FRAMES, FAST_FRAMES = 2, 10
 
 
