@@ -20,6 +20,12 @@ UP = np.array([0.0, 1.0, 0.0])
 FACE_HALF_WIDTH = 0.071
 #: Cards turn about their strand by up to this (radians) each way.
 CARD_TURN = 0.5
+#: The forehead: in front of this azimuth (degrees) and below the hairline, combed hair turns
+#: aside instead of crossing it.
+FOREHEAD_AZIMUTH = 60.0
+#: Around the ear (azimuths, degrees), short hair ends above the ear's top instead of draping
+#: over it (a card folded over the helix lies flat along it as a band).
+EAR_AZIMUTHS = (50.0, 65.0, 115.0, 135.0)
 
 
 def hairline_raise(settings: HairSettings) -> float:
@@ -71,6 +77,9 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     length = np.interp(settings["hair_length"], [0, 1], style["length_cm"]) / 100.0
     edge = smoothstep(-0.002, 0.02, scalp_score(head, roots, settings))
     length = length * rng.uniform(0.85, 1.1, count) * (0.35 + 0.65 * edge)
+    long_hair = length.mean() > 0.12
+    if not long_hair and style["flow"] != "out":
+        length = _above_ear(head, roots, length)
     layer = rng.random(count) ** 0.8  # 0 = against the scalp, 1 = outermost
     clearance = 0.0012 + layer * (0.0008 + style["layers"] * 0.001 * (0.3 + 0.9 * volume))
     flow = _flow(head, settings, style["flow"], roots, normal)
@@ -80,8 +89,8 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
     if style["flow"] == "back":
         points = _ponytail(head, settings, style, roots, clearance, rng)
     else:
-        points = _grow(head, roots, direction, length / (k - 1), k, style, clearance,
-                       long_hair=length.mean() > 0.12)
+        points = _grow(head, settings, roots, direction, length / (k - 1), k, style, clearance,
+                       long_hair)
     ref = normalize(points - head.centre)
     curl = float(np.clip(settings["hair_curl"] + style["curl"], 0, 1))
     if curl > 0.02:
@@ -89,8 +98,13 @@ def grow_scalp_hair(head: HeadShape, settings: HairSettings, rng: np.random.Gene
         wavelength = np.maximum((0.09 - 0.07 * curl) * rng.uniform(0.8, 1.2, count), 5.5 * seg)
         amplitude = (0.002 + 0.016 * curl) * np.minimum(length / 0.08, 1.0) * (0.5 + volume)
         amplitude = np.minimum(amplitude, 0.2 * wavelength)
-        points, ref = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count),
+        curled, ref = add_curl(points, ref, amplitude * rng.uniform(0.6, 1.2, count),
                                wavelength, smoothstep(0.35, 0.8, curl), rng)
+        if style["flow"] == "part":  # no curls swinging down over the forehead
+            calm = 1 - _forehead(head, settings, points.reshape(-1, 3), 0.02).reshape(
+                points.shape[:2])
+            curled = points + (curled - points) * calm[..., None]
+        points = curled
         points = head.push_out(points, clearance[:, None])
     for _ in range(2):  # pushing out of one triangle can land under its neighbour in creases
         points = head.push_out(points, clearance[:, None])
@@ -138,13 +152,13 @@ def _flow(head, settings, kind, roots, normal):
     return normalize(tangent_part(flow, normal))
 
 
-def _grow(head, roots, direction, step, k, style, clearance, long_hair):
+def _grow(head, settings, roots, direction, step, k, style, clearance, long_hair):
     n = len(roots)
     points = np.zeros((n, k, 3))
     points[:, 0] = roots
-    gravity = style["gravity"]
+    gravity = np.full((n, 1), style["gravity"] * (0.4 if not long_hair else 1.0))
     for i in range(1, k):
-        direction = normalize(direction - gravity * i * UP[None] * (0.4 if not long_hair else 1.0))
+        direction = normalize(direction - gravity * i * UP[None])
         if style["flow"] != "out":  # lie on the head: drop most of the outward part
             radial = normalize(points[:, i - 1] - head.centre)
             outward = np.maximum((direction * radial).sum(-1, keepdims=True), 0.0)
@@ -152,11 +166,54 @@ def _grow(head, roots, direction, step, k, style, clearance, long_hair):
             direction = normalize(direction - 0.6 * outward * radial * on_head)
         new = points[:, i - 1] + direction * step[:, None]
         new = head.push_out(new, clearance)
+        if style["flow"] == "part":
+            new, turned = _off_forehead(head, settings, points[:, i - 1], new, direction, step,
+                                        clearance)
+            gravity[turned] *= 0.3  # a strand turned aside stays swept aside
         if long_hair:
             new = _beside_face(head, new)
         direction = normalize(new - points[:, i - 1])
         points[:, i] = new
     return points
+
+
+def _forehead(head: HeadShape, settings: HairSettings, points: np.ndarray, margin: float
+              ) -> np.ndarray:
+    """(N,) 0..1: how far ``points`` are on the forehead, below the hairline (``margin`` metres
+    of scalp above it count in part), in front of ``FOREHEAD_AZIMUTH`` and above the brows."""
+    below = smoothstep(margin, margin - 0.006, scalp_score(head, points, settings))
+    front = smoothstep(FOREHEAD_AZIMUTH + 8, FOREHEAD_AZIMUTH - 4, np.abs(head.azimuth(points)))
+    return below * front * smoothstep(head.eye_y - 0.02, head.eye_y, points[:, 1])
+
+
+def _off_forehead(head, settings, previous, new, direction, step, clearance):
+    """``new`` points of strands stepping from ``previous`` ((N, 3) each), where a step crossed
+    onto the forehead, taken again aside (away from the face's middle) and a little back along
+    the hairline: the strands at the hairline and the parting sweep to the side instead of
+    hanging over the face as flat cards. Returns the points and the ids of the turned ones."""
+    on_face = np.flatnonzero(_forehead(head, settings, new, -0.002) > 0.5)
+    if len(on_face) == 0:
+        return new, on_face
+    prev = previous[on_face]
+    heading = direction[on_face, 0]
+    side = np.where(np.abs(heading) > 0.05, np.sign(heading), np.sign(prev[:, 0] + 1e-9))
+    aside = side[:, None] * np.array([1.0, 0.0, 0.0]) + np.array([0.0, -0.1, -0.5])
+    aside = normalize(tangent_part(aside, normalize(prev - head.centre)))
+    moved = prev + aside * step[on_face, None]
+    hairline = moved[:, 1] - scalp_score(head, moved, settings)
+    moved[:, 1] = np.maximum(moved[:, 1], hairline - 0.002)
+    new = new.copy()
+    new[on_face] = head.push_out(moved, clearance[on_face])
+    return new, on_face
+
+
+def _above_ear(head: HeadShape, roots: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """``length`` ((N,)) of short hair growing above the ear, cut to end above its top."""
+    a0, a1, a2, a3 = EAR_AZIMUTHS
+    azimuth = np.abs(head.azimuth(roots))
+    near = smoothstep(a0, a1, azimuth) * (1 - smoothstep(a2, a3, azimuth))
+    room = 0.012 + 1.5 * np.maximum(roots[:, 1] - (head.eye_y + 0.008), 0.0)
+    return length + (np.minimum(length, room) - length) * near
 
 
 def _beside_face(head: HeadShape, points: np.ndarray) -> np.ndarray:
