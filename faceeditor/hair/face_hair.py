@@ -69,7 +69,7 @@ def grow_eyebrows(head: HeadShape, settings: HairSettings, rng: np.random.Genera
                   ) -> Strands | None:
     density = settings["eyebrow_density"]
     thickness = settings["eyebrow_thickness"]
-    count = int(round((40 + 160 * density) * (0.6 + 0.6 * thickness)))
+    count = int(round((34 + 130 * density) * (0.6 + 0.6 * thickness)))
     if count < 4:
         return None
     sides = []
@@ -77,6 +77,11 @@ def grow_eyebrows(head: HeadShape, settings: HairSettings, rng: np.random.Genera
         sx = np.sign(centre[0])
         t = rng.random(count) ** 0.9
         v = rng.uniform(-0.5, 0.5, count)
+        # sparser toward the top edge and the inner start: skin shows between the hairs there
+        keep = rng.random(count) < ((1 - 0.6 * smoothstep(0.0, 0.5, v))
+                                    * (1 - 0.3 * (1 - smoothstep(0.0, 0.15, t))))
+        t, v = t[keep], v[keep]
+        n = len(t)
         inner = 0.001 + 0.02 * settings["eyebrow_gap"]
         outer = abs(centre[0]) + 0.014 + 0.012 * settings["eyebrow_length"]
         x = sx * (inner + (outer - inner) * t)
@@ -87,16 +92,16 @@ def grow_eyebrows(head: HeadShape, settings: HairSettings, rng: np.random.Genera
         y = head.eye_y + 0.0205 + arch * rise + v * height
         roots = head.project_front(np.stack([x, y], -1))
         angle = np.radians(np.interp(t, [0, 0.15, 0.35, 1], [80, 55, 12, -15]) - 40 * v)
-        direction = np.stack([sx * np.cos(angle), np.sin(angle), np.zeros(count)], -1)
-        lengths = (0.005 + 0.005 * thickness) * rng.uniform(0.7, 1.2, count)
+        direction = np.stack([sx * np.cos(angle), np.sin(angle), np.zeros(n)], -1)
+        lengths = (0.005 + 0.005 * thickness) * rng.uniform(0.7, 1.2, n)
         points, normal = _lay(head, roots.triangles, roots.weights, direction, lengths, 3,
-                              0.0002, 0.0006 + 0.0012 * thickness * rng.random(count))
+                              0.0002, 0.0006 + 0.0012 * thickness * rng.random(n))
         sides.append(Strands(
-            points=points, widths=np.full((count, 3), 0.0022) * [1, 0.9, 0.6],
+            points=points, widths=np.full((n, 3), 0.0016) * [1, 0.8, 0.45],
             ref=np.repeat(normal[:, None], 3, 1),
-            colours=strand_colours(settings, count, rng, darker=-settings["eyebrow_tint"],
+            colours=strand_colours(settings, n, rng, darker=-settings["eyebrow_tint"],
                                    grey_scale=0.6),
-            shade=np.ones(count), column=np.full(count, ATLAS_COLUMNS.index("fine")),
+            shade=np.ones(n), column=np.full(n, ATLAS_COLUMNS.index("fine")),
             root_triangles=roots.triangles, root_weights=roots.weights, rigid=True))
     return _join(sides)
 
