@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 # fixtures shared with the other GUI tests and the backend tests (imported to register them)
 from test_backends import albedogan_dir, flame_dir, tiny_generator  # noqa: E402,F401
 from test_gui import (  # noqa: E402,F401
-    OUT, _needs_a_display, drag_slider, make_window, model, viewport_pixels,
+    _needs_a_display, drag_slider, make_window, model, viewport_pixels,
 )
 
 
@@ -218,7 +218,7 @@ def test_albedogan_w_sliders_recolour_and_psi_zero_is_the_average(make_window, q
     np.testing.assert_array_equal(viewport_pixels(window), before)
 
 
-def test_flame_window_screenshot_for_review(make_window, qtbot, flame_dir):
+def test_flame_window_screenshot_for_review(make_window, qtbot, flame_dir, look_dir):
     window = make_window()
     open_flame(window, qtbot, flame_dir / "generic_model.pkl")
     window.panel.section("flame_shape").set_expanded(True)
@@ -226,7 +226,6 @@ def test_flame_window_screenshot_for_review(make_window, qtbot, flame_dir):
     pixels = viewport_pixels(window)  # draws the change (window_picture redraws it antialiased)
     centre = pixels[pixels.shape[0] // 2, pixels.shape[1] // 2].astype(int)
     assert centre[0] > 200 and 60 < centre[1] < 160, centre  # red + 0.4 green: orange
-    OUT.mkdir(exist_ok=True)
-    path = OUT / "gui_flame.png"
+    path = look_dir / "gui_flame.png"
     assert window.picture().save(str(path))
     assert path.stat().st_size > 10_000

@@ -14,13 +14,13 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 # fixtures shared with the other GUI tests and the backend tests (imported to register them)
 from test_backends import flame_dir  # noqa: E402,F401
-from test_gui import OUT, _needs_a_display, make_window, model, viewport_pixels  # noqa: E402,F401
+from test_gui import _needs_a_display, make_window, model, viewport_pixels  # noqa: E402,F401
 from test_gui_backends import changed_pixels, open_flame  # noqa: E402
 from test_gui_sculpt import mouse_drag, screen  # noqa: E402
 
 
 def test_dragging_a_flame_head_moves_its_components_and_undo_restores(make_window, qtbot,
-                                                                      flame_dir):  # noqa: F811
+                                                                      flame_dir, look_dir):  # noqa: F811
     window = make_window()
     open_flame(window, qtbot, flame_dir / "generic_model.pkl")
     window.viewport.frame_face("front")
@@ -56,8 +56,7 @@ def test_dragging_a_flame_head_moves_its_components_and_undo_restores(make_windo
     window.sculpt.set_active(False)
     dragged = viewport_pixels(window)
     assert changed_pixels(dragged, plain) > 50, "the drag did not change the picture"
-    OUT.mkdir(exist_ok=True)
-    assert window.picture().save(str(OUT / "gui_sculpt_flame.png"))
+    assert window.picture().save(str(look_dir / "gui_sculpt_flame.png"))
 
     assert state.undo_label.startswith("Sculpt") and len(state._undo) == 1
     qtbot.keyClick(window.viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
