@@ -23,6 +23,7 @@ import numpy as np
 
 from faceeditor.hair.binding import CapLayer, CardLayer, HairMesh
 from faceeditor.hair.collision import expression_shear
+from faceeditor.hair.contact import skin_contact
 from faceeditor.hair.face_hair import beard_coverage, grow_beard, grow_eyebrows, grow_eyelashes
 from faceeditor.hair.head import HeadShape
 from faceeditor.hair.scalp import grow_scalp_hair, scalp_coverage
@@ -31,7 +32,7 @@ from faceeditor.hair.texture import strand_atlas
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HAIR_PARTS", "HairAsset", "HairMesh", "hair_for", "strand_atlas"]
+__all__ = ["HAIR_PARTS", "HairAsset", "HairLayers", "HairMesh", "hair_for", "strand_atlas"]
 
 #: Parts in drawing and export order.
 HAIR_PARTS = ("hair", "eyebrows", "eyelashes", "beard")
@@ -50,17 +51,27 @@ _PART_INPUTS = {
 _SEEDS = {"hair": 1, "eyebrows": 2, "eyelashes": 3, "beard": 4}
 
 
+class HairLayers(list):
+    """The evaluated ``HairMesh`` layers, plus ``skin_contact``: the (V,) contact occlusion
+    factor the scalp hair casts on the skin (``hair.contact``), ``None`` without scalp cards."""
+
+    skin_contact: np.ndarray | None = None
+
+
 @dataclasses.dataclass
 class HairAsset:
-    """The bound layers of every part (cards and painted caps), drawn in this order."""
+    """The bound layers of every part (cards and painted caps), drawn in this order, and the
+    scalp hair's contact occlusion on the skin ((V,) or ``None``, ``hair.contact``)."""
 
     layers: list[CardLayer | CapLayer]
+    skin_contact: np.ndarray | None = None
 
-    def evaluate(self, mesh) -> list[HairMesh]:
+    def evaluate(self, mesh) -> HairLayers:
         """Every layer on ``mesh`` (a ``FaceMesh`` of the same topology, numpy)."""
         vertices = np.asarray(mesh.vertices)
         normals = np.asarray(mesh.normals)
-        out = []
+        out = HairLayers()
+        out.skin_contact = self.skin_contact
         for layer in self.layers:
             if isinstance(layer, CapLayer):
                 out.append(layer.evaluate(vertices, normals))
@@ -119,11 +130,17 @@ def hair_for(model, params: Mapping[str, float], parts: tuple[str, ...] = HAIR_P
         head = rest_head(model)
         settings = HairSettings.of(params)
         layers: list[CardLayer | CapLayer] = []
+        contact = None
         for part in parts:
             key = (id(head), part, settings.key(_PART_INPUTS[part]))
-            layers.extend(_parts.get(key, lambda part=part: _grow_part(
-                head, lambda: rest_shear(model), settings, part)))
-    return HairAsset(layers)
+            grown = _parts.get(key, lambda part=part: _grow_part(
+                head, lambda: rest_shear(model), settings, part))
+            layers.extend(grown)
+            if part == "hair":  # the same array while the hair stays (renderers compare it)
+                contact = _parts.get(("contact",) + key, lambda grown=grown: skin_contact(
+                    [layer.evaluate(head.vertices, head.faces, head.normals).positions
+                     for layer in grown if isinstance(layer, CardLayer)], head))
+    return HairAsset(layers, contact)
 
 
 def _grow_part(head: HeadShape, shear, settings: HairSettings, part: str

@@ -54,6 +54,7 @@ class HairPass:
         self.still = still
         self.enabled = True
         self._meshes: list = []
+        self._skin_contact: np.ndarray | None = None
         self._dirty = False
         self._program: moderngl.Program | None = None  # lit per pixel (still frames)
         self._interactive: moderngl.Program | None = None  # lit per vertex
@@ -66,9 +67,17 @@ class HairPass:
         """The ``HairMesh`` layers drawn."""
         return list(self._meshes)
 
+    @property
+    def skin_contact(self) -> np.ndarray | None:
+        """(V,) contact occlusion the hair casts on the skin (``hair.contact``), ``None`` when
+        none or disabled; the renderer folds it into the skin's ambient occlusion."""
+        return self._skin_contact if self.enabled else None
+
     def set_meshes(self, meshes) -> None:
-        """Draw these ``HairMesh`` layers from now on (an empty list draws nothing)."""
+        """Draw these ``HairMesh`` layers from now on (an empty list draws nothing); a
+        ``HairLayers`` list also brings the hair's ``skin_contact``."""
         self._meshes = list(meshes)
+        self._skin_contact = getattr(meshes, "skin_contact", None)
         self._dirty = True
 
     def draw(self, ctx: moderngl.Context, camera: Camera, aspect: float,

@@ -360,6 +360,9 @@ class OffscreenRenderer:
         the surface drawn last is not uploaded again (meshes are not modified in place), so
         redrawing an unchanged head (orbiting the camera) costs no buffer writes."""
         level = self._quality.subdivision
+        self._surfaces.set_contact(next((contact for contact in (
+            getattr(extra, "skin_contact", None) for extra in self.passes)
+            if contact is not None), None))
         if self._quality.interactive:
             surface = self._surfaces.plain(mesh)
         else:

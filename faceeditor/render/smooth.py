@@ -81,6 +81,14 @@ class SurfaceCache:
         self._eyes = DEFAULT_EYES
         self._levels: dict[int, SmoothSurface] = {}
         self._plain: SmoothSurface | None = None
+        self._contact: np.ndarray | None = None
+
+    def set_contact(self, contact: np.ndarray | None) -> None:
+        """Multiply the occlusion by ``contact`` ((V,) per base vertex, e.g. the hair's contact
+        occlusion on the skin; ``None``: 1) from now on. Compared by identity: passing the same
+        array again costs nothing."""
+        if contact is not self._contact:
+            self._contact, self._levels, self._plain = contact, {}, None
 
     def get(self, mesh: FaceMesh, level: int, occlusion: bool) -> SmoothSurface:
         """``mesh`` subdivided ``level`` times (0 = as is) with its surface values; with
@@ -120,6 +128,8 @@ class SurfaceCache:
             if surface is None or len(surface) != count:
                 surface = np.empty((count, 3), np.float32)
                 surface[:] = (1.0, DEFAULT_CURVATURE, 0.0)
+                if self._contact is not None and len(self._contact) == count:
+                    surface[:, 0] = self._contact
             self._plain = SmoothSurface(mesh, surface, DEFAULT_EYES)
         return self._plain
 
@@ -157,11 +167,14 @@ class SurfaceCache:
 
     def _subdivided(self, mesh: FaceMesh, topology: _Topology, level: int) -> SmoothSurface:
         assert self._base_surface is not None
+        base = self._base_surface.copy()
+        if self._contact is not None and len(self._contact) == len(base):
+            base[:, 0] *= self._contact
         if level == 0:
-            return SmoothSurface(mesh, self._base_surface.copy(), self._eyes)
+            return SmoothSurface(mesh, base, self._eyes)
         # positions, normals and surface values through the same stencil in one pass
         columns = np.concatenate([to_numpy(mesh.vertices), to_numpy(mesh.normals),
-                                  self._base_surface], axis=1)
+                                  base], axis=1)
         for step in topology.steps[:level]:
             columns = step.apply(columns)
         normals = columns[:, 3:6]
