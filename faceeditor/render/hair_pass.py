@@ -23,6 +23,7 @@ import logging
 import moderngl
 import numpy as np
 
+from faceeditor.hair.strands import ATLAS_COLUMNS
 from faceeditor.render.camera import Camera
 from faceeditor.render.program import load_program, set_uniform, write_matrix
 from faceeditor.render.shading import StudioLighting
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 PROGRAM_NAME = "hair"
 CUTOFF = 0.5
 _MODE_CARDS, _MODE_FRINGE, _MODE_CAP = 0, 1, 2
+#: Specular strength of the strands of each atlas column (``strands.ATLAS_COLUMNS``). Scalp
+#: cards are locks of many hairs whose sheen bands move across the head; brow, beard and lash
+#: cards are a few fine hairs lying on (or close to) the skin: flat across the half vector of
+#: the front lights, the whole card sits at the lobe's peak and a card of dark hairs turns into
+#: one flat grey patch.
+COLUMN_SHEEN = {"dense": 1.0, "sparse": 1.0, "fine": 0.2, "lashes": 0.2}
 #: While something moves (``still=False``) a card layer draws at most this many triangles.
 INTERACTIVE_CARD_TRIANGLES = 24000
 
@@ -94,6 +101,8 @@ class HairPass:
         write_matrix(program, "u_view", camera.view_matrix())
         write_matrix(program, "u_projection", camera.projection_matrix(aspect))
         _write_lights(program, lighting)
+        set_uniform(program, "u_column_sheen",
+                    np.array([COLUMN_SHEEN[name] for name in ATLAS_COLUMNS]))
         self._texture.use(location=0)
         set_uniform(program, "u_strands", 0)
         set_uniform(program, "u_cutoff", CUTOFF)
@@ -143,8 +152,9 @@ class HairPass:
     def _create(self, ctx: moderngl.Context) -> None:
         from faceeditor.hair.texture import strand_atlas
 
-        self._program = load_program(ctx, PROGRAM_NAME, {"LIGHT_COUNT": 3})
-        self._interactive = load_program(ctx, PROGRAM_NAME, {"LIGHT_COUNT": 3, "INTERACTIVE": 1})
+        defines = {"LIGHT_COUNT": 3, "ATLAS_COLUMN_COUNT": len(ATLAS_COLUMNS)}
+        self._program = load_program(ctx, PROGRAM_NAME, defines)
+        self._interactive = load_program(ctx, PROGRAM_NAME, {**defines, "INTERACTIVE": 1})
         atlas = strand_atlas()
         texture = ctx.texture(atlas.shape[::-1], 1, np.ascontiguousarray(atlas[::-1]), alignment=1)
         texture.build_mipmaps()

@@ -57,7 +57,7 @@ void main() {
     }
 #else
     vec3 light, spec;
-    strand_light(v_tangent, normalize(-v_position), albedo, light, spec);
+    strand_light(v_tangent, normalize(-v_position), albedo, column_sheen(v_uv.x), light, spec);
     vec3 colour = occlusion * (albedo * light + spec);
     if (u_mode == 2) {
         colour = albedo * light * occlusion;

@@ -30,7 +30,8 @@ void main() {
     gl_Position = u_projection * view_position;
 #ifdef INTERACTIVE
     vec3 light;
-    strand_light(v_tangent, normalize(-v_position), in_colour.rgb, light, v_specular);
+    strand_light(v_tangent, normalize(-v_position), in_colour.rgb, column_sheen(in_uv.x), light,
+                 v_specular);
     v_diffuse = in_colour.rgb * light;
 #endif
 }

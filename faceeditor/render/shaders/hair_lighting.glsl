@@ -6,6 +6,8 @@ uniform vec3 u_light_direction[LIGHT_COUNT];
 uniform vec3 u_light_colour[LIGHT_COUNT];
 uniform vec3 u_sky;
 uniform vec3 u_ground;
+// sheen (specular strength) of each strand atlas column (hair_pass.COLUMN_SHEEN)
+uniform float u_column_sheen[ATLAS_COLUMN_COUNT];
 
 vec3 linear_to_srgb(vec3 c) {
     c = clamp(c, 0.0, 1.0);
@@ -18,9 +20,17 @@ float strand_specular(vec3 t, vec3 h, float exponent) {
     return pow(sin_th, exponent);
 }
 
+// The sheen of the strands at atlas ``u`` (their card's column).
+float column_sheen(float u) {
+    int column = clamp(int(u * float(ATLAS_COLUMN_COUNT)), 0, ATLAS_COLUMN_COUNT - 1);
+    return u_column_sheen[column];
+}
+
 // The light on a strand with tangent ``tangent`` (view space, any length; none: vertical)
-// seen from ``to_eye``: ``light`` (times the albedo) and the ``spec`` added on top.
-void strand_light(vec3 tangent, vec3 to_eye, vec3 albedo, out vec3 light, out vec3 spec) {
+// seen from ``to_eye``: ``light`` (times the albedo) and the ``spec`` added on top, scaled by
+// ``sheen``.
+void strand_light(vec3 tangent, vec3 to_eye, vec3 albedo, float sheen, out vec3 light,
+                  out vec3 spec) {
     vec3 t = tangent;
     if (dot(t, t) < 1e-12) {
         t = vec3(0.0, 1.0, 0.0);
@@ -38,4 +48,5 @@ void strand_light(vec3 tangent, vec3 to_eye, vec3 albedo, out vec3 light, out ve
         spec += u_light_colour[i] * (0.06 * strand_specular(t1, h, 80.0)
                                      + 0.18 * albedo * strand_specular(t, h, 18.0));
     }
+    spec *= sheen;
 }
