@@ -353,7 +353,7 @@ def test_black_brows_stay_dark_without_grey_sheen_patches(model):
     pixels = brows[..., :3][np.abs(brows - bare).max(-1) > 30]
     assert len(pixels) > 100
     # skin is saturated; unsaturated brow pixels are the hair itself: dark, not flat grey
-    # (the scalp's sheen lit whole flat brow cards grey: 19% of the brow, 90th percentile 71)
+    # (at the scalp's sheen whole flat brow cards lit grey: 19% of the brow, 90th percentile 71)
     neutral = pixels[pixels.max(-1) - pixels.min(-1) < 12].mean(-1)
     assert np.percentile(neutral, 90) < 55
     assert (neutral > 45).sum() < 0.1 * len(pixels)

@@ -38,7 +38,7 @@ _MODE_CARDS, _MODE_FRINGE, _MODE_CAP = 0, 1, 2
 #: cards are a few fine hairs lying on (or close to) the skin: flat across the half vector of
 #: the front lights, the whole card sits at the lobe's peak and a card of dark hairs turns into
 #: one flat grey patch.
-COLUMN_SHEEN = {"dense": 1.0, "sparse": 1.0, "fine": 0.2, "lashes": 0.2}
+COLUMN_SHEEN = {"dense": 1.0, "sparse": 1.0, "fine": 0.08, "lashes": 0.08}
 #: While something moves (``still=False``) a card layer draws at most this many triangles.
 INTERACTIVE_CARD_TRIANGLES = 24000
 
