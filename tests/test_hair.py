@@ -309,14 +309,14 @@ def test_obj_bundle_writes_hair_beside_the_head(model, tmp_path):
                 if "hair" in p.name]
 
 
-def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, tmp_path):
-    """Writes hair_seeds.png (20 sampled people, front view) to look at; every head but a bald
+def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, look_dir):
+    """Writes contact_sheet_hair.png (20 sampled people, front view) to look at; every head but a bald
     or receding one has hair over most of the crown, every head has brows."""
     from faceeditor.render import OffscreenRenderer, contact_sheet, save_png
     from faceeditor.render.hair_pass import HairPass
 
     images, labels = [], []
-    with OffscreenRenderer(72, 72, samples=0) as renderer:
+    with OffscreenRenderer(144, 144, samples=0) as renderer:
         hair = HairPass()
         renderer.add_pass(hair)
         for seed in range(20):
@@ -330,12 +330,12 @@ def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, tmp_path)
             settings = HairSettings.of(params)
             labels.append(f"{seed} {settings.style}")
             changed = np.abs(image.astype(int) - bare).sum(-1) > 30
-            crown, brows = changed[2:16, 22:50], changed[26:34, 18:54]
+            crown, brows = changed[4:32, 44:100], changed[52:68, 36:108]
             # a buzz cut colours the scalp without changing its outline: less changes
             least = {"bald": 0.0, "receding": 0.05, "buzz": 0.1}.get(settings.style, 0.3)
             assert crown.mean() >= least, (seed, settings.style)
             assert brows.any(), seed
-    save_png(tmp_path / "hair_seeds.png", contact_sheet(images, 5, labels))
+    save_png(look_dir / "contact_sheet_hair.png", contact_sheet(images, 5, labels))
 
 
 def test_black_brows_stay_dark_without_grey_sheen_patches(model):
