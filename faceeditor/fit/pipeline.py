@@ -47,6 +47,8 @@ class FitOptions:
         face: which detected face (0 = the largest).
         texture_size: edge of the albedo texture in pixels.
         refine_shape: refine shape and pose by the skin's shading after the landmark fit.
+        correct_landmarks: move the detected landmarks by the learned correction
+            (``fit.correction``) before fitting the shape.
     """
 
     texture: str = "photo"
@@ -55,6 +57,7 @@ class FitOptions:
     face: int = 0
     texture_size: int = 1024
     refine_shape: bool = True
+    correct_landmarks: bool = True
 
     def __post_init__(self):
         if self.texture not in TEXTURE_MODES:
@@ -142,11 +145,16 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
             raise FitError(f"{name} has {len(faces)} face(s); face {options.face} does not exist")
         landmarks = face_landmarks(image, faces[options.face])
     height, width = image.shape[:2]
+    detected = np.asarray(landmarks, np.float64)
+    if options.correct_landmarks:
+        from faceeditor.fit.correction import correct_landmarks
+
+        landmarks = np.concatenate([correct_landmarks(detected), detected[:, 2:]], 1)
     fit = fit_landmarks(model, landmarks, width, height,
                         progress=lambda f, text: report(0.1 + 0.5 * f, text))
-    mask = face_mask(image, fit.landmarks)
+    mask = face_mask(image, detected)  # the detector's outline: what the photo shows
     report(0.7, "lighting and skin")
-    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, landmarks),
+    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, detected),
                              refine_shape=options.refine_shape)
     fit = dataclasses.replace(fit, params=shaded.params, pose=shaded.pose,
                               projected=shaded.projected,
@@ -165,7 +173,10 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
     from faceeditor.fit.camera import euler_degrees
 
     yaw, pitch, roll = euler_degrees(fit.pose.rotvec)
-    stats = {"landmark_error_percent_eye_distance": fit.error, "yaw": yaw, "pitch": pitch,
+    detected_error = landmark_error(fit.projected, detected, mediapipe468())
+    stats = {"landmark_error_percent_eye_distance": fit.error,
+             "detected_landmark_error_percent_eye_distance": detected_error, "yaw": yaw,
+             "pitch": pitch,
              "roll": roll, "seconds": seconds}
     log.info("fitted %s in %.1f s: landmark error %.2f%% of the eye distance", name, seconds,
              fit.error)
@@ -176,7 +187,7 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         mesh = model.evaluate(fit.params)  # the photo's expression, to compare with the photo
         albedo = texture if texture is not None else _procedural_albedo(params)
         rendered, covered = render_in_photo(mesh, fit.pose, fit.camera, albedo)
-        return photo_preview(image, rendered, covered, fit.landmarks, fit.projected)
+        return photo_preview(image, rendered, covered, detected, fit.projected)
 
     return FitResult(params, texture, "photo", stats, preview, shaded.lighting)
 
