@@ -39,16 +39,16 @@ def held_out_render(model, seed, yaw_degrees, expression):
     return detected, camera.project(pose.apply(points))
 
 
-@pytest.mark.parametrize("seed, yaw, expression", [(90_001, -25.0, "mouthSmileLeft"),
-                                                   (90_002, 15.0, "jawOpen")])
-def test_correction_moves_detected_landmarks_toward_the_true_skin_points(model, seed, yaw,
-                                                                         expression):
-    detected, truth = held_out_render(model, seed, yaw, expression)
-    corrected = landmark_correction().correct(detected)
-    before = np.linalg.norm(detected[:, :2] - truth, axis=1)
-    after = np.linalg.norm(corrected - truth, axis=1)
-    assert after.mean() < 0.85 * before.mean()
-    assert np.median(after) < np.median(before)
+def test_correction_moves_detected_landmarks_toward_the_true_skin_points(model):
+    before, after = [], []
+    for seed, yaw, expression in [(90_001, -25.0, "mouthSmileLeft"), (90_002, 15.0, "jawOpen"),
+                                  (90_003, 35.0, "browInnerUp")]:
+        detected, truth = held_out_render(model, seed, yaw, expression)
+        corrected = landmark_correction().correct(detected)
+        before.append(np.linalg.norm(detected[:, :2] - truth, axis=1).mean())
+        after.append(np.linalg.norm(corrected - truth, axis=1).mean())
+    assert all(a < b for a, b in zip(after, before)), (before, after)
+    assert np.mean(after) < 0.85 * np.mean(before), (before, after)
 
 
 def test_normalised_frame_ignores_where_the_face_is_in_the_photo():
