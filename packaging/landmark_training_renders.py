@@ -37,16 +37,15 @@ LIGHTS = ("studio", "soft daylight", "flat")
 SIZE = 512
 
 
-def render_sample(model, seed: int, renderers: dict | None = None) -> dict | None:
+def render_sample(model, seed: int) -> dict | None:
     """One synthetic photo of prior head ``seed`` and its detected and true landmarks
     (None when the detector finds no face)."""
     from faceeditor.detect import detect_faces, face_landmarks
     from faceeditor.export.textures import skin_albedo
-    from faceeditor.fit.camera import HeadPose, PhotoCamera, rotation_matrix
+    from faceeditor.fit.camera import HeadPose, PhotoCamera, rotation_matrix, rotation_vector
     from faceeditor.fit.landmarks import mediapipe468
-    from faceeditor.fit.preview import posed_mesh
+    from faceeditor.fit.preview import render_in_photo
     from faceeditor.model.prior import sample
-    from faceeditor.render import OffscreenRenderer
     from faceeditor.render.shading import LIGHTING_PRESETS
 
     rng = np.random.default_rng([seed, 7])
@@ -57,24 +56,16 @@ def render_sample(model, seed: int, renderers: dict | None = None) -> dict | Non
     rotation = (rotation_matrix(np.array([0.0, 0.0, math.radians(roll)]))
                 @ rotation_matrix(np.array([math.radians(pitch), 0.0, 0.0]))
                 @ rotation_matrix(np.array([0.0, math.radians(yaw), 0.0])))
-    from faceeditor.fit.camera import rotation_vector
-
     pose = HeadPose(rotation_vector(rotation),
                     np.array([rng.uniform(-0.02, 0.02), 0.03 + rng.uniform(-0.02, 0.02),
                               -0.75 * rng.uniform(0.85, 1.2)]))
     camera = PhotoCamera(SIZE, SIZE, 2.2 * SIZE)
     mesh = model.evaluate(params)
     light = LIGHTS[int(rng.integers(len(LIGHTS)))]
-    renderer = OffscreenRenderer(SIZE, SIZE, lighting=LIGHTING_PRESETS[light])
-    try:
-        renderer.set_albedo_map(skin_albedo(params, 512))
-        image = renderer.render(posed_mesh(mesh, pose), camera.render_camera(),
-                                background=(255, 0, 255))
-    finally:
-        renderer.close()
-    key = np.abs(image.astype(np.int16) - np.array([255, 0, 255], np.int16)).sum(-1) <= 200
+    image, covered = render_in_photo(mesh, pose, camera, skin_albedo(params, 512),
+                                     lighting=LIGHTING_PRESETS[light])
     grey = np.uint8(rng.integers(60, 180))
-    image = np.where(key[..., None], grey, image)
+    image = np.where(covered[..., None], image, grey)
     faces = detect_faces(image)
     if not faces:
         return None

@@ -310,8 +310,8 @@ def test_obj_bundle_writes_hair_beside_the_head(model, tmp_path):
 
 
 def test_contact_sheet_of_twenty_seeds_shows_hair_on_every_head(model, look_dir):
-    """Writes contact_sheet_hair.png (20 sampled people, front view) to look at; every head but a bald
-    or receding one has hair over most of the crown, every head has brows."""
+    """Writes contact_sheet_hair.png (20 sampled people, front view) to look at; every head but
+    a bald or receding one has hair over most of the crown, every head has brows."""
     from faceeditor.render import OffscreenRenderer, contact_sheet, save_png
     from faceeditor.render.hair_pass import HairPass
 

@@ -175,9 +175,8 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
     yaw, pitch, roll = euler_degrees(fit.pose.rotvec)
     detected_error = landmark_error(fit.projected, detected, mediapipe468())
     stats = {"landmark_error_percent_eye_distance": fit.error,
-             "detected_landmark_error_percent_eye_distance": detected_error, "yaw": yaw,
-             "pitch": pitch,
-             "roll": roll, "seconds": seconds}
+             "detected_landmark_error_percent_eye_distance": detected_error,
+             "yaw": yaw, "pitch": pitch, "roll": roll, "seconds": seconds}
     log.info("fitted %s in %.1f s: landmark error %.2f%% of the eye distance", name, seconds,
              fit.error)
 

@@ -5,11 +5,15 @@ and a scan next to the fitted head.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from faceeditor.fit.camera import HeadPose, PhotoCamera
 from faceeditor.model.mesh import FaceMesh
+
+if TYPE_CHECKING:
+    from faceeditor.render.shading import StudioLighting
 
 #: A background colour no skin render produces, to find the head's pixels exactly.
 _KEY = (255, 0, 255)
@@ -25,11 +29,12 @@ def posed_mesh(mesh: FaceMesh, pose: HeadPose) -> FaceMesh:
 
 
 def render_in_photo(mesh: FaceMesh, pose: HeadPose, camera: PhotoCamera,
-                    albedo: np.ndarray | None = None, max_size: int = 1024
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    albedo: np.ndarray | None = None, max_size: int = 1024,
+                    lighting: StudioLighting | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The head rendered in the photo's camera: ((h, w, 3) uint8 image, (h, w) bool coverage).
 
-    The render is the photo's size, scaled down to at most ``max_size`` on its longer side.
+    The render is the photo's size, scaled down to at most ``max_size`` on its longer side;
+    ``lighting``: None for the renderer's default.
     """
     from faceeditor.render import OffscreenRenderer
 
@@ -38,7 +43,7 @@ def render_in_photo(mesh: FaceMesh, pose: HeadPose, camera: PhotoCamera,
     height = max(16, int(round(camera.height * scale)))
     render_camera = dataclasses.replace(camera, width=width, height=height,
                                         focal=camera.focal * height / camera.height)
-    with OffscreenRenderer(width, height) as renderer:
+    with OffscreenRenderer(width, height, lighting=lighting) as renderer:
         if albedo is not None:
             renderer.set_albedo_map(albedo)
         image = renderer.render(posed_mesh(mesh, pose), render_camera.render_camera(),
