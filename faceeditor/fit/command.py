@@ -2,8 +2,8 @@
 [--expression keep|neutral] [--units mm|cm|m] [--force]``.
 
 INPUT is a photo (JPEG, PNG, WebP ...) or a scan (OBJ, PLY, STL, GLB). The output is an
-ordinary project: every slider, export and text edit works on it; a photo texture is stored
-inside the project. Nothing is overwritten without ``--force``.
+ordinary project: every slider, export and text edit works on it; a photo's texture, or a
+scan's own texture carried into the head's UV layout, is stored inside the project. Nothing is overwritten without ``--force``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write a picture to judge the fit (photo: the head in the "
                              "photo's camera over the photo; scan: side by side)")
     parser.add_argument("--texture", choices=TEXTURE_MODES, default="photo",
-                        help="photo: project the photo into the skin texture (default); "
-                             "procedural: fitted skin parameters only")
+                        help="photo: project the photo, or carry a scan's own texture, into "
+                             "the skin texture (default); procedural: fitted skin parameters "
+                             "only")
     parser.add_argument("--expression", choices=EXPRESSION_MODES, default="keep",
                         help="keep the photo's expression (default) or return a neutral face")
     parser.add_argument("--units", choices=UNITS,

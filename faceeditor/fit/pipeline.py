@@ -41,7 +41,8 @@ class FitOptions:
     """What the user chose.
 
     Attributes:
-        texture: "photo" (project the photo into the albedo) or "procedural" (skin params only).
+        texture: "photo" (project the photo, or a scan's own texture, into the albedo) or
+            "procedural" (skin params only).
         expression: "keep" (the photo's expression) or "neutral".
         units: a scan's unit ("mm", "cm", "m") or None to detect it.
         face: which detected face (0 = the largest).
@@ -72,7 +73,8 @@ class FitResult:
 
     Attributes:
         params: every parameter.
-        texture: (S, S, 3) uint8 albedo (photo projected in) or None (procedural).
+        texture: (S, S, 3) uint8 albedo (the photo or the scan's texture carried in) or
+            None (procedural).
         kind: "photo" or "scan".
         stats: numbers worth reporting (errors, seconds).
         preview: () -> (h, w, 3) uint8 picture to judge the fit.

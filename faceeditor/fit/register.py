@@ -79,13 +79,30 @@ class ScanSurface:
         incident[flat[order][keep], rank[keep]] = order[keep] // 3
         return cls(vertices, faces, normals, incident, cKDTree(vertices))
 
+    def locate(self, points: np.ndarray, nearest: int = NEAREST_VERTICES, chunk: int = 20000
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(triangles (N,), barycentric weights (N, 3), distances (N,)) of the closest surface
+        points, searched among the triangles of the ``nearest`` nearest vertices (``chunk``
+        points at a time, to bound the memory)."""
+        points = np.asarray(points, np.float64).reshape(-1, 3)
+        parts = []
+        for start in range(0, len(points), chunk):
+            block = points[start:start + chunk]
+            near = self.tree.query(block, k=nearest)[1].reshape(len(block), nearest)
+            candidates = np.sort(self.incident[near].reshape(len(block), -1), axis=1)
+            # neighbouring vertices share triangles: search each once (about half the work)
+            candidates[:, 1:][candidates[:, 1:] == candidates[:, :-1]] = -1
+            candidates = -np.sort(-candidates, axis=1)
+            candidates = candidates[:, :max(int((candidates >= 0).sum(1).max()), 1)]
+            parts.append(closest_on_candidates(block, self.vertices, self.faces, candidates))
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate(column) for column in zip(*parts))
+
     def closest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(positions (N, 3), unit normals (N, 3), distances (N,)) of the closest surface
-        points, searched among the triangles of the ``NEAREST_VERTICES`` nearest vertices."""
-        _, near = self.tree.query(points, k=NEAREST_VERTICES)
-        candidates = self.incident[near].reshape(len(points), -1)
-        triangles, weights, distance = closest_on_candidates(points, self.vertices, self.faces,
-                                                             candidates)
+        points (``locate``)."""
+        triangles, weights, distance = self.locate(points)
         corners = self.faces[triangles]
         position = np.einsum("nk,nkc->nc", weights, self.vertices[corners])
         normal = np.einsum("nk,nkc->nc", weights, self.normals[corners])

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ from faceeditor.fit.camera import rotation_matrix
 from faceeditor.fit.meshio import MeshReadError, ScanMesh, read_mesh
 from faceeditor.fit.pipeline import FitError, FitOptions, FitResult, Progress
 from faceeditor.fit.register import Round, ScanSurface, register
+from faceeditor.fit.scan_texture import (TONE_SIZE, has_colour, sample_on_head, scan_texture,
+                                         skin_tone)
 from faceeditor.fit.solver import MM, PointProblem
 from faceeditor.model.face_model import FaceModel
 from faceeditor.model.surface import SurfacePoints
@@ -114,7 +117,8 @@ def model_sample(model: FaceModel, mesh) -> SurfacePoints:
 
 def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(),
              progress: Progress | None = None) -> tuple[dict[str, float], np.ndarray, dict]:
-    """Fit a scan. Returns (params, (4, 4) scan -> model transform, stats)."""
+    """Fit a scan. Returns (params with the scan's expression, (4, 4) scan -> model transform
+    (model metres), stats); ``options.expression`` is applied by ``fit_scan_file``."""
     report = progress or (lambda fraction, text: None)
     scan = referenced_only(scan)
     unit = options.units or detect_units(scan.vertices)
@@ -164,9 +168,6 @@ def fit_scan(model: FaceModel, scan: ScanMesh, options: FitOptions = FitOptions(
              "face_median_mm": float(np.median(distance)),
              "face_mean_mm": float(distance.mean()), **register_stats}
     params = model.spec.to_dict(vector)
-    if options.expression == "neutral":
-        params = {k: (model.spec[k].default if model.spec[k].kind == "expression" else v)
-                  for k, v in params.items()}
     log.info("scan fit (%s): face median %.2f mm", unit, stats["face_median_mm"])
     transform[:3, :3] *= UNIT_SCALE[unit]  # from the file's units
     return params, transform, stats
@@ -179,7 +180,9 @@ def referenced_only(scan: ScanMesh) -> ScanMesh:
         return scan
     remap = np.full(len(scan.vertices), -1, np.int64)
     remap[used] = np.arange(len(used))
-    return ScanMesh(scan.vertices[used], remap[scan.faces])
+    colors = scan.colors[used] if scan.colors is not None else None
+    return dataclasses.replace(scan, vertices=scan.vertices[used], faces=remap[scan.faces],
+                               colors=colors)
 
 
 def surface_distance(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -207,18 +210,38 @@ def fit_scan_file(model: FaceModel, path: Path, options: FitOptions = FitOptions
         scan = read_mesh(path)
     except MeshReadError as error:
         raise FitError(str(error)) from None
-    params, transform, stats = fit_scan(model, scan, options, progress)
+    scan = referenced_only(scan)
+    fitted, transform, stats = fit_scan(model, scan, options, progress)
+    params = dict(fitted)
+    if options.expression == "neutral":
+        params = {k: (model.spec[k].default if model.spec[k].kind == "expression" else v)
+                  for k, v in params.items()}
+    texture = None
+    if has_colour(scan):  # the scan's skin tone, and its texture in our UV layout
+        if progress:
+            progress(0.95, "carrying the scan's colour over")
+        texture_started = time.perf_counter()
+        keep = options.texture == "photo"
+        samples = sample_on_head(model, fitted, scan, transform,
+                                 options.texture_size if keep else TONE_SIZE)
+        params |= skin_tone(samples)
+        if keep:
+            texture, texture_stats = scan_texture(samples, params)
+            stats.update(texture_stats)
+        stats["texture_seconds"] = time.perf_counter() - texture_started
     stats["seconds"] = time.perf_counter() - started
 
     def preview() -> np.ndarray:
-        return scan_preview(model, params, scan, transform)
+        return scan_preview(model, params, scan, transform, texture)
 
-    return FitResult(params, None, "scan", stats, preview)
+    return FitResult(params, texture, "scan", stats, preview)
 
 
 def scan_preview(model: FaceModel, params: dict[str, float], scan: ScanMesh,
-                 transform: np.ndarray, size: int = 512) -> np.ndarray:
-    """Scan (left) and fitted head (right), front and three-quarter views."""
+                 transform: np.ndarray, texture: np.ndarray | None = None, size: int = 512,
+                 views: tuple[str, ...] = ("front", "three-quarter")) -> np.ndarray:
+    """Scan (left, in its own texture where it has one) and fitted head (right, in ``texture``
+    or the procedural albedo), in each of ``views`` (``render.camera.VIEW_DIRECTIONS``)."""
     from faceeditor.export.textures import skin_albedo
     from faceeditor.fit.preview import side_by_side
     from faceeditor.model.face_model import vertex_normals
@@ -228,18 +251,21 @@ def scan_preview(model: FaceModel, params: dict[str, float], scan: ScanMesh,
     head = model.evaluate(params)
     vertices = scan.vertices @ transform[:3, :3].T + transform[:3, 3]
     faces = scan.faces.astype(np.int32)
+    textured = scan.texture is not None and scan.uvs is not None
     scan_mesh = FaceMesh(vertices=vertices.astype(np.float32),
                          normals=vertex_normals(vertices.astype(np.float32), faces),
-                         faces=faces, uvs=np.zeros((1, 2), np.float32),
-                         face_uvs=np.zeros_like(faces), face_parts=np.zeros(len(faces), np.uint8))
+                         faces=faces,
+                         uvs=scan.uvs.astype(np.float32) if textured else np.zeros((1, 2),
+                                                                                   np.float32),
+                         face_uvs=np.maximum(scan.face_uvs, 0).astype(np.int32) if textured
+                         else np.zeros_like(faces), face_parts=np.zeros(len(faces), np.uint8))
+    albedo = texture if texture is not None else skin_albedo(params, 1024)
     panels = []
     with OffscreenRenderer(size, size) as renderer:
-        for view in ("front", "three-quarter"):
+        for view in views:
             camera = renderer.camera_for(head, view)
-            renderer.set_albedo_map(None)
+            renderer.set_albedo_map(scan.texture if textured else None)
             panels.append(renderer.render(scan_mesh, camera))
-            albedo = skin_albedo(params, 1024)
-            if albedo is not None:
-                renderer.set_albedo_map(albedo)
+            renderer.set_albedo_map(albedo)
             panels.append(renderer.render(head, camera))
     return side_by_side(*panels)

@@ -40,9 +40,14 @@ def sample_skin(photo: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 
 def fit_skin_tone(photo: np.ndarray, landmarks: np.ndarray) -> dict[str, float]:
     """``skin_melanin`` and ``skin_hemoglobin`` matching the photo's skin colour."""
+    return skin_tone_of(sample_skin(photo, landmarks))
+
+
+def skin_tone_of(target: np.ndarray, exposure: float = EXPOSURE) -> dict[str, float]:
+    """``skin_melanin`` and ``skin_hemoglobin`` whose plain skin colour, times ``exposure``,
+    matches ``target`` ((3,) linear RGB): chromaticity first, brightness loosely."""
     from faceeditor.albedo.generator import AlbedoValues, base_skin_srgb
 
-    target = sample_skin(photo, landmarks)
     target_chroma = target / max(target.sum(), 1e-6)
     best, best_cost = (0.25, 0.35), np.inf
     for melanin in np.linspace(0.0, 1.0, 41):
@@ -51,7 +56,7 @@ def fit_skin_tone(photo: np.ndarray, landmarks: np.ndarray) -> dict[str, float]:
                                                "skin_hemoglobin": hemoglobin})
             albedo = srgb_to_linear(base_skin_srgb(values))
             chroma = albedo / max(albedo.sum(), 1e-6)
-            brightness = np.log(max(target.sum(), 1e-4) / max(albedo.sum() * EXPOSURE, 1e-4))
+            brightness = np.log(max(target.sum(), 1e-4) / max(albedo.sum() * exposure, 1e-4))
             cost = float(((chroma - target_chroma) ** 2).sum() * 400.0 + 0.5 * brightness ** 2)
             if cost < best_cost:
                 best, best_cost = (float(melanin), float(hemoglobin)), cost

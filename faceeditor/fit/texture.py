@@ -79,6 +79,30 @@ def uv_texels(mesh, size: int, faces: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return ids, out[..., :3].astype(np.float64)
 
 
+def skin_texels(mesh, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The skin texels of ``mesh``'s UV layout: ((size, size) bool, (N, 3) their points on the
+    mesh, (N, 3) interpolated vertex normals there, not normalised)."""
+    skin = np.flatnonzero(mesh.face_parts == PART_NAMES.index("skin"))
+    ids, bary = uv_texels(mesh, size, skin)
+    texel = ids >= 0
+    tri = mesh.faces[ids[texel]]
+    w = bary[texel][:, :, None]
+    points = (np.asarray(mesh.vertices, np.float64)[tri] * w).sum(1)
+    normals = (np.asarray(mesh.normals, np.float64)[tri] * w).sum(1)
+    return texel, points, normals
+
+
+def procedural_linear(params: dict[str, float], size: int) -> np.ndarray:
+    """(size, size, 3) linear RGB procedural albedo of ``params`` (plain grey-beige when the
+    generator is unavailable): what photo and scan colours are blended into."""
+    from faceeditor.export.textures import skin_albedo
+
+    procedural = skin_albedo(params, size)
+    if procedural is None:
+        procedural = np.full((size, size, 3), 180, np.uint8)
+    return srgb_to_linear(procedural.astype(np.float64) / 255.0)
+
+
 def triangle_ids(vertices: np.ndarray, faces: np.ndarray, camera: PhotoCamera
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The nearest triangle seen at every pixel of ``camera``: (H, W) triangle index (-1: none)
@@ -141,7 +165,7 @@ def _draw(width, height, vertex, fragment, data, layout, names, depth, uniforms=
     return image[::-1].copy()
 
 
-def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Sample (H, W, C) at pixel positions (pixel i spans [i, i + 1])."""
     height, width = image.shape[:2]
     x = np.clip(x - 0.5, 0, width - 1.001)
@@ -181,11 +205,11 @@ def _low(image: np.ndarray, weight: np.ndarray, factor: int) -> np.ndarray:
     return np.stack(channels, -1).astype(np.float64)
 
 
-def _srgb_to_linear(c):
+def srgb_to_linear(c):
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
-def _linear_to_srgb(c):
+def linear_to_srgb(c):
     c = np.clip(c, 0.0, 1.0)
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
 
@@ -202,19 +226,10 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
         lighting: the photo's fitted lighting: its shading is divided out of the photo's
             colours (None: only the low frequencies are replaced).
     """
-    from faceeditor.export.textures import skin_albedo
-
     mesh = model.evaluate(pose_params)
-    skin = np.flatnonzero(mesh.face_parts == PART_NAMES.index("skin"))
-    ids, bary = uv_texels(mesh, size, skin)
-    texel = ids >= 0
-    tri = mesh.faces[ids[texel]]
+    texel, points, normal = skin_texels(mesh, size)
     vertices = np.asarray(mesh.vertices, np.float64)
-    normals = np.asarray(mesh.normals, np.float64)
-    w = bary[texel][:, :, None]
-    points = (vertices[tri] * w).sum(1)
-    normal = (normals[tri] * w).sum(1)
-    photo_lin = _srgb_to_linear(photo.astype(np.float64) / 255.0)
+    photo_lin = srgb_to_linear(photo.astype(np.float64) / 255.0)
     depth = depth_map(pose.apply(vertices), mesh.faces, camera)
     mask = face_mask if face_mask is not None else np.ones(photo.shape[:2], bool)
     colours, weights = [], []
@@ -232,7 +247,7 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
         view = -cam_points / np.linalg.norm(cam_points, axis=1, keepdims=True)
         facing = np.clip(((cam_normals * view).sum(1) - 0.25) / 0.5, 0.0, 1.0)
         weights.append(visible * facing * (MIRROR_WEIGHT if mirror else 1.0))
-        colour = _bilinear(photo_lin, pixels[:, 0], pixels[:, 1])
+        colour = bilinear(photo_lin, pixels[:, 0], pixels[:, 1])
         if lighting is not None:
             shade = lighting.shading(cam_normals / np.linalg.norm(cam_normals, axis=1,
                                                                   keepdims=True))
@@ -245,10 +260,7 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
         / np.maximum(total, 1e-6)[:, None]
     alpha_texels = np.clip(np.maximum(direct, mirrored / MIRROR_WEIGHT * 0.8), 0.0, 1.0)
 
-    procedural = skin_albedo(params, size)
-    if procedural is None:
-        procedural = np.full((size, size, 3), 180, np.uint8)
-    base = _srgb_to_linear(procedural.astype(np.float64) / 255.0)
+    base = procedural_linear(params, size)
     sampled = base.copy()
     sampled[texel] = colour
     weight = np.zeros((size, size))
@@ -258,14 +270,14 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
                                                                   1e-4)
     alpha = np.zeros((size, size))
     alpha[texel] = alpha_texels
-    alpha = _feather(alpha, size)
+    alpha = feather(alpha, size)
     result = corrected * alpha[..., None] + base * (1.0 - alpha[..., None])
     log.debug("photo texture: %.0f%% of skin texels from the photo",
               100.0 * (alpha[texel] > 0.5).mean())
-    return (np.round(_linear_to_srgb(result) * 255.0)).astype(np.uint8)
+    return (np.round(linear_to_srgb(result) * 255.0)).astype(np.uint8)
 
 
-def _feather(alpha: np.ndarray, size: int) -> np.ndarray:
+def feather(alpha: np.ndarray, size: int) -> np.ndarray:
     """Shrink and soften the mask's edge so the photo fades into the procedural albedo."""
     from PIL import Image, ImageFilter
 
