@@ -197,6 +197,20 @@ def test_glb_scan_texture_and_a_missing_texture(model, truth, tmp_path, caplog):
     plain = fit_input(model, tmp_path / "scan.glb", FitOptions(texture="procedural",
                                                                texture_size=SIZE))
     assert plain.texture is None and abs(plain.params["skin_melanin"] - 0.8) < 0.1
+    # per-vertex colours (PLY): the known texture at each vertex
+    mesh = model.evaluate(truth)
+    at = np.zeros((len(mesh.vertices), 2))
+    at[mesh.faces.reshape(-1)] = mesh.uvs[mesh.face_uvs.reshape(-1)]
+    colours = bilinear(known.astype(float), at[:, 0] * SIZE, (1 - at[:, 1]) * SIZE)
+    ply = trimesh.Trimesh(vertices, faces, process=False)
+    ply.visual.vertex_colors = np.concatenate([np.round(colours), np.full((len(colours), 1), 255)],
+                                              1).astype(np.uint8)
+    ply.export(tmp_path / "scan.ply")
+    coloured = fit_input(model, tmp_path / "scan.ply", FitOptions(texture_size=SIZE))
+    error, patch, mirrored = texture_errors(model, coloured.params, coloured.texture, known)
+    print(f"PLY vertex colours: face texture error {error:.1f} levels; patch redness "
+          f"{patch:.0f}, mirrored {mirrored:.0f}")
+    assert error < 4.0 and patch > 100 and mirrored < 80
     # the texture file is missing: a one-line warning, the fit goes on without it
     write_obj(tmp_path / "gone.obj", vertices, faces, uvs, image, texture_name="gone.png")
     (tmp_path / "gone.png").unlink()

@@ -79,7 +79,7 @@ class ScanSurface:
         incident[flat[order][keep], rank[keep]] = order[keep] // 3
         return cls(vertices, faces, normals, incident, cKDTree(vertices))
 
-    def locate(self, points: np.ndarray, nearest: int = NEAREST_VERTICES, chunk: int = 20000
+    def locate(self, points: np.ndarray, nearest: int = NEAREST_VERTICES, chunk: int = 2000
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(triangles (N,), barycentric weights (N, 3), distances (N,)) of the closest surface
         points, searched among the triangles of the ``nearest`` nearest vertices (``chunk``

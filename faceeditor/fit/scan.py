@@ -25,8 +25,7 @@ from faceeditor.fit.camera import rotation_matrix
 from faceeditor.fit.meshio import MeshReadError, ScanMesh, read_mesh
 from faceeditor.fit.pipeline import FitError, FitOptions, FitResult, Progress
 from faceeditor.fit.register import Round, ScanSurface, register
-from faceeditor.fit.scan_texture import (TONE_SIZE, has_colour, sample_on_head, scan_texture,
-                                         skin_tone)
+from faceeditor.fit.scan_texture import carry_colour, has_colour
 from faceeditor.fit.solver import MM, PointProblem
 from faceeditor.model.face_model import FaceModel
 from faceeditor.model.surface import SurfacePoints
@@ -220,15 +219,11 @@ def fit_scan_file(model: FaceModel, path: Path, options: FitOptions = FitOptions
     if has_colour(scan):  # the scan's skin tone, and its texture in our UV layout
         if progress:
             progress(0.95, "carrying the scan's colour over")
-        texture_started = time.perf_counter()
-        keep = options.texture == "photo"
-        samples = sample_on_head(model, fitted, scan, transform,
-                                 options.texture_size if keep else TONE_SIZE)
-        params |= skin_tone(samples)
-        if keep:
-            texture, texture_stats = scan_texture(samples, params)
-            stats.update(texture_stats)
-        stats["texture_seconds"] = time.perf_counter() - texture_started
+        params, texture, colour_stats = carry_colour(model, fitted, params, scan, transform,
+                                                     options.texture_size
+                                                     if options.texture == "photo" else None,
+                                                     path.name)
+        stats.update(colour_stats)
     stats["seconds"] = time.perf_counter() - started
 
     def preview() -> np.ndarray:

@@ -22,15 +22,15 @@ layout after a scan fit.
    the photo path the scan's low frequencies are kept (a scan's texture is its skin colour,
    not a photo under unknown light).
 
-    samples = sample_on_head(model, fitted_params, scan, transform, size=1024)
-    params |= skin_tone(samples)
-    texture, stats = scan_texture(samples, params)
+    params, texture, stats = carry_colour(model, fitted_params, params, scan, transform, 1024)
+    # = sample_on_head (steps 1-4), skin_tone (5), scan_texture (6)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 
 import numpy as np
 
@@ -130,6 +130,25 @@ def scan_texture(samples: HeadSamples, params: dict[str, float]
     return np.round(linear_to_srgb(result) * 255.0).astype(np.uint8), stats
 
 
+def carry_colour(model: FaceModel, fitted_params: dict[str, float], params: dict[str, float],
+                 scan: ScanMesh, transform: np.ndarray, size: int | None, name: str = "scan"
+                 ) -> tuple[dict[str, float], np.ndarray | None, dict[str, float]]:
+    """(``params`` with the scan's skin tone, (size, size, 3) uint8 albedo or None, stats):
+    the whole recipe; ``size`` None measures the skin tone only (``--texture procedural``)."""
+    started = time.perf_counter()
+    samples = sample_on_head(model, fitted_params, scan, transform, size or TONE_SIZE)
+    params = params | skin_tone(samples)
+    texture, stats = None, {}
+    if size is not None:
+        texture, stats = scan_texture(samples, params)
+        if stats["scan_texture_percent"] < 1.0:
+            log.warning("%s: the scan's colour reaches almost none of the head's skin; the head "
+                        "keeps its procedural skin texture", name)
+            texture = None
+    stats["texture_seconds"] = time.perf_counter() - started
+    return params, texture, stats
+
+
 def sample_scan(scan: ScanMesh, surface: ScanSurface, points: np.ndarray, normals: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """((N, 3) linear colours, (N,) weights in [0, 1]) of the scan's surface closest to
@@ -150,9 +169,9 @@ def sample_scan(scan: ScanMesh, surface: ScanSurface, points: np.ndarray, normal
         uv = np.einsum("nk,nkc->nc", bary, scan.uvs[np.maximum(uv_corners, 0)])
         outside = (uv < 0.0) | (uv > 1.0)
         uv = np.where(outside, uv - np.floor(uv), uv)  # glTF's default sampler repeats
-        image = srgb_to_linear(scan.texture.astype(np.float64) / 255.0)
-        height, width = image.shape[:2]
-        colour = bilinear(image, uv[:, 0] * width, (1.0 - uv[:, 1]) * height)
+        height, width = scan.texture.shape[:2]
+        colour = bilinear(scan.texture, uv[:, 0] * width, (1.0 - uv[:, 1]) * height,
+                          srgb_to_linear(np.arange(256) / 255.0))  # interpolated in linear
     else:
         colour = np.einsum("nk,nkc->nc", bary, srgb_to_linear(scan.colors[scan.faces[triangles]]))
     return colour, weight

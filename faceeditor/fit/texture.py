@@ -165,15 +165,22 @@ def _draw(width, height, vertex, fragment, data, layout, names, depth, uniforms=
     return image[::-1].copy()
 
 
-def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sample (H, W, C) at pixel positions (pixel i spans [i, i + 1])."""
+def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray,
+             table: np.ndarray | None = None) -> np.ndarray:
+    """Sample (H, W, C) at pixel positions (pixel i spans [i, i + 1]); with ``table`` (256,)
+    the uint8 ``image``'s texels are looked up in it before interpolating (e.g. sRGB to linear
+    without converting a whole large image)."""
     height, width = image.shape[:2]
     x = np.clip(x - 0.5, 0, width - 1.001)
     y = np.clip(y - 0.5, 0, height - 1.001)
     x0, y0 = x.astype(int), y.astype(int)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    return (image[y0, x0] * (1 - fx) * (1 - fy) + image[y0, x0 + 1] * fx * (1 - fy)
-            + image[y0 + 1, x0] * (1 - fx) * fy + image[y0 + 1, x0 + 1] * fx * fy)
+
+    def at(row, column):
+        return image[row, column] if table is None else table[image[row, column]]
+
+    return (at(y0, x0) * (1 - fx) * (1 - fy) + at(y0, x0 + 1) * fx * (1 - fy)
+            + at(y0 + 1, x0) * (1 - fx) * fy + at(y0 + 1, x0 + 1) * fx * fy)
 
 
 def _low(image: np.ndarray, weight: np.ndarray, factor: int) -> np.ndarray:
