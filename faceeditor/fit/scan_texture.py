@@ -118,7 +118,8 @@ def scan_texture(samples: HeadSamples, params: dict[str, float]
     size = texel.shape[0]
     base = procedural_linear(params, size)
     sampled = base.copy()
-    sampled[texel] = samples.colours
+    # texels the scan does not reach keep the procedural colour, whatever the mask's blur says
+    sampled[texel] = np.where(samples.weights[:, None] > 0, samples.colours, base[texel])
     mask = np.ones((size, size))  # off the skin islands: no border to feather from
     mask[texel] = samples.weights
     alpha = feather(mask, size)
