@@ -269,3 +269,29 @@ def test_readers_find_uvs_textures_and_colours(tmp_path, caplog):
     mesh = read_mesh(tmp_path / "m.ply")
     np.testing.assert_array_equal(mesh.texture, image)
     np.testing.assert_allclose(mesh.uvs[mesh.face_uvs], mesh.vertices[mesh.faces][..., :2])
+
+
+def test_far_points_and_holes_take_no_colour():
+    """A flat 40 mm sheet (1 mm triangles) with a 6 mm hole: points on it take its colour, points
+    over the hole, beside the sheet or 5 mm above it do not."""
+    from faceeditor.fit.meshio import ScanMesh
+    from faceeditor.fit.register import ScanSurface
+    from faceeditor.fit.scan_texture import sample_scan
+
+    xs = np.arange(-20.0, 21.0)
+    grid = np.stack(np.meshgrid(xs, xs, indexing="ij"), -1).reshape(-1, 2)
+    vertices = np.concatenate([grid, np.zeros((len(grid), 1))], 1)
+    n = len(xs)
+    quads = [(i * n + j, (i + 1) * n + j, (i + 1) * n + j + 1, i * n + j + 1)
+             for i in range(n - 1) for j in range(n - 1)]
+    faces = np.array([(a, b, c) for a, b, c, d in quads] + [(a, c, d) for a, b, c, d in quads])
+    centres = vertices[faces].mean(1)
+    faces = faces[np.linalg.norm(centres[:, :2], axis=1) > 3.0]  # the hole
+    colours = np.tile([0.2, 0.5, 0.8], (len(vertices), 1))
+    scan = ScanMesh(vertices, faces, colors=colours)
+    points = np.array([[10.0, 5.0, 0.3], [0.0, 0.0, 0.2], [1.0, 0.5, 0.0], [25.0, 0.0, 0.0],
+                       [10.0, 5.0, 5.0]])
+    normals = np.tile([0.0, 0.0, 1.0], (len(points), 1))
+    colour, weight = sample_scan(scan, ScanSurface.build(vertices, faces), points, normals)
+    np.testing.assert_allclose(colour[0], srgb_to_linear(np.array([0.2, 0.5, 0.8])))
+    np.testing.assert_array_equal(weight, [1.0, 0.0, 0.0, 0.0, 0.0])

@@ -160,7 +160,10 @@ def sample_scan(scan: ScanMesh, surface: ScanSurface, points: np.ndarray, normal
     closest = np.einsum("nk,nkc->nc", bary, surface.vertices[corners])
     scan_normal = np.einsum("nk,nkc->nc", bary, surface.normals[corners])
     scan_normal /= np.maximum(np.linalg.norm(scan_normal, axis=1, keepdims=True), 1e-12)
-    along = ((points - closest) * scan_normal).sum(1)
+    a, b, c = (surface.vertices[corners[:, k]] for k in range(3))
+    face_normal = np.cross(b - a, c - a)
+    face_normal /= np.maximum(np.linalg.norm(face_normal, axis=1, keepdims=True), 1e-12)
+    along = ((points - closest) * face_normal).sum(1)  # all of it inside a triangle
     slide = np.sqrt(np.maximum(distance ** 2 - along ** 2, 0.0))
     weight = np.clip((MAX_DISTANCE - distance) / (MAX_DISTANCE - FULL_DISTANCE), 0.0, 1.0)
     weight *= (slide <= MAX_SLIDE) & ((scan_normal * normals).sum(1) > MIN_NORMAL_DOT)
