@@ -17,7 +17,8 @@ from faceeditor.anthropometry import (
     measurement_names,
 )
 from faceeditor.anthropometry.norms import norms_for, populations
-from faceeditor.anthropometry.rules import find_landmarks
+from faceeditor.anthropometry.landmarks import SOFTNESS
+from faceeditor.anthropometry.rules import find_landmarks, find_rules
 from faceeditor.model import load_default_model
 from faceeditor.model.surface import SurfacePoints
 
@@ -92,27 +93,68 @@ def test_bilateral_landmarks_mirror_each_other_and_nest(mean_points):
     assert x["al"] < x["ch"] < x["zy"]  # nose narrower than mouth narrower than face
     assert x["go"] < x["zy"]
     assert p["sba_l"][1] < p["t_l"][1] < p["sa_l"][1]
-    assert p["pa_l"][2] < p["t_l"][2] <= p["pra_l"][2]
+    # pra, an extreme, is the skin's support point blended over the ear's front vertices
+    # (``SOFTNESS`` behind the furthest at most); t is bound to the front vertex at mid-height
+    assert p["pa_l"][2] < p["t_l"][2] <= p["pra_l"][2] + 1000 * SOFTNESS
 
 
 @pytest.mark.parametrize("case", sorted(EXTREMES))
 def test_stored_definitions_agree_with_the_rules_rederived_on_extreme_heads(model, case):
     """The stored regions give the same measurements as deriving every landmark afresh on
-    the extreme head (within a vertex spacing). The trichion is a skin feature (the hairline)
-    bound to the surface, so forehead heights are not compared with the average head's
-    tilt rule."""
+    the extreme head (within a vertex spacing). The trichion (a skin feature, the hairline) and
+    the gonion (the palpated bony angle) are bound to the surface, so forehead heights and the
+    mandible width are not compared here (see the gonion's own test)."""
     params = model.default_params()
     params.update(EXTREMES[case])
     mesh = model.evaluate(params)
     fresh = find_landmarks(model, params)
+    rules = find_rules(model, params)
     names = farkas_landmarks().names
-    derived = NamedPoints(names, SurfacePoints.of_vertices([fresh[n] for n in names], mesh.faces))
+    derived = NamedPoints(names, SurfacePoints.of_vertices([fresh[n] for n in names], mesh.faces),
+                          {n: (r.candidates, r.direction) for n, r in rules.items()
+                           if r.direction is not None})
     stored = measure_batch(mesh.vertices, mesh.faces)
     rederived = measure_batch(mesh.vertices, mesh.faces, derived)
     for name in measurement_names():
-        if name.startswith("forehead") or name.endswith("index"):
+        if name.startswith("forehead") or name.endswith("index") or name == "mandible_width":
             continue
         assert stored[name] == pytest.approx(rederived[name], abs=2.5), name
+
+
+@pytest.mark.parametrize("case", sorted(EXTREMES))
+def test_the_bound_gonion_stays_at_the_mandibles_angle(model, case):
+    """The gonion is bound to the skin at the average head's angle of the mandible: on extreme
+    heads it stays within one vertex spacing of the jaw (10 mm) of that head's own most
+    inferior-posterior jaw point."""
+    params = model.default_params()
+    params.update(EXTREMES[case])
+    mesh = model.evaluate(params)
+    points = farkas_landmarks()
+    bound = points.positions(mesh.vertices.astype(np.float64), mesh.faces)[points.index("go_l")]
+    support = mesh.vertices[find_landmarks(model, params)["go_l"]].astype(np.float64)
+    assert np.linalg.norm(bound - support) * 1000 < 10.0
+
+
+def test_fat_over_the_jaw_widens_the_measured_mandible(model):
+    """A caliper on the gonion measures the bone plus the soft tissue over it: fuller faces
+    measure wider (a support point slid under the chin and measured them narrower)."""
+    widths = []
+    for fat in (0.0, 0.25, 0.5, 0.75, 1.0):
+        params = model.default_params()
+        params.update(head_fat=fat, gender=1.0, african=1.0, caucasian=0.0)
+        widths.append(measure(model.evaluate(params))["mandible_width"])
+    assert np.all(np.diff(widths) > 1.0), np.round(widths, 1)
+
+
+def test_measurements_move_continuously_with_the_sliders(model):
+    """Extremes are blended over the candidates near the furthest one: moving the mouth up in
+    small steps changes the lower face height (sn-me) smoothly (the furthest vertex alone jumped
+    3.5 mm between two steps as the menton moved to a neighbouring vertex)."""
+    base = model.default_params()
+    base.update(gender=0.0, african=1.0, caucasian=0.0)
+    vectors = [model.vector({**base, "mouth_trans_up": x}) for x in np.linspace(-1, 1, 41)]
+    heights = measure_batch(model.vertices(np.stack(vectors)))["lower_face_height"]
+    assert np.abs(np.diff(heights, 2)).max() < 0.3
 
 
 def test_measurements_of_the_average_head_are_human(mean_points, model):

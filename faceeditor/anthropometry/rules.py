@@ -29,13 +29,16 @@ Definitions (Farkas 1994; soft tissue; mm; face toward +Z, Y up, subject's left 
   lowest point of the upper lip (the lips' meeting line); ``sl`` the labiomental fold (first
   hollow below the lower lip, bound); ``pg`` the most anterior point of the chin; ``gn`` the
   chin's support point 45 degrees down-forward; ``me`` its lowest point (support point
-  ``MENTON_TILT`` degrees forward of straight down).
+  ``MENTON_TILT`` degrees forward of straight down), both on the chin's underside within
+  ``CHIN_DEPTH_MM`` behind pg (the submental skin of a double chin sags lower further back).
 * bilateral (``_l`` +X, ``_r`` its mirror): ``en``/``ex`` the inner/outer end of the lid margin
   (skin touching the eyeball in front of its centre); ``al`` the most lateral point of the nasal
   wing; ``ch`` the mouth corner (end of the mouth opening); ``zy`` the most lateral point of the
-  face between the eyes' and the nose tip's level, in front of the ear; ``go`` the most
-  inferior-posterior point of the mandible's angle; ``eu`` the most lateral point of the skull
-  above the ears; ``sa``/``sba`` the highest/lowest point of the auricle; ``pra``/``pa`` its
+  face between the eyes' and the nose tip's level, in front of the ear; ``go`` the mandible's
+  angle: its most inferior-posterior point on the head the rules are derived on, bound to the
+  skin (a caliper finds the gonion by palpating the bone; as a support point it slid forward
+  under the chin of full faces, so fat narrowed the measured mandible); ``eu`` the most
+  lateral point of the skull above the ears; ``sa``/``sba`` the highest/lowest point of the auricle; ``pra``/``pa`` its
   most anterior/posterior point; ``t`` the front of the ear at mid-height.
 """
 
@@ -59,6 +62,8 @@ GLABELLA_RISE_MM = 12.0
 VERMILION = 0.4
 #: The menton is the chin's support point this many degrees forward of straight down.
 MENTON_TILT = 25.0
+#: The chin's underside (where ``gn`` and ``me`` are found) reaches this far behind ``pg``.
+CHIN_DEPTH_MM = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +194,8 @@ def chin_rules(v: np.ndarray, profile: np.ndarray, lips: np.ndarray) -> dict[str
     chin = chin[y[chin] > y[sl_i] - 30.0]
     pg_i = int(chin[np.argmax(z[chin])])
     under = np.arange(pg_i, len(profile))
-    under = under[y[under] > y[pg_i] - 25.0]
+    # the chin's underside, not the neck behind it (a double chin sags below the chin there)
+    under = under[(y[under] > y[pg_i] - 25.0) & (z[under] > z[pg_i] - CHIN_DEPTH_MM)]
     tilt = np.radians(MENTON_TILT)
     return {
         "li": _rule([profile[li_i]]),
@@ -234,7 +240,7 @@ def left_rules(model: FaceModel, mesh, v: np.ndarray, mid: dict[str, int]) -> di
     cheek = not_ear[(v[not_ear, 1] < at["ex"][1]) & (v[not_ear, 1] > prn[1]) & in_front]
     jaw = left[moved_by(model, "chin_bones", 0.5)[left]]
     rules.update(eu=_rule(skull, (1, 0, 0)), zy=_rule(cheek, (1, 0, 0)),
-                 go=_rule(jaw, (0, -1, -1)))
+                 go=_rule([_rule(jaw, (0, -1, -1)).vertex(v)]))
     return rules
 
 
