@@ -37,6 +37,18 @@ LIGHTS = ("studio", "soft daylight", "flat")
 SIZE = 512
 
 
+def training_head(model, seed: int) -> tuple[dict[str, float], np.random.Generator]:
+    """The true parameters of training head ``seed`` (prior head + two expressions) and the
+    random stream its photo is drawn from next (pose, light, background)."""
+    from faceeditor.model.prior import sample
+
+    rng = np.random.default_rng([seed, 7])
+    params = sample(model, seed)
+    for name in rng.choice(EXPRESSIONS, 2, replace=False):
+        params[name] = float(rng.uniform(0.2, 0.8))
+    return params, rng
+
+
 def render_sample(model, seed: int) -> dict | None:
     """One synthetic photo of prior head ``seed`` and its detected and true landmarks
     (None when the detector finds no face)."""
@@ -45,13 +57,9 @@ def render_sample(model, seed: int) -> dict | None:
     from faceeditor.fit.camera import HeadPose, PhotoCamera, rotation_matrix, rotation_vector
     from faceeditor.fit.landmarks import mediapipe468
     from faceeditor.fit.preview import render_in_photo
-    from faceeditor.model.prior import sample
     from faceeditor.render.shading import LIGHTING_PRESETS
 
-    rng = np.random.default_rng([seed, 7])
-    params = sample(model, seed)
-    for name in rng.choice(EXPRESSIONS, 2, replace=False):
-        params[name] = float(rng.uniform(0.2, 0.8))
+    params, rng = training_head(model, seed)
     yaw, pitch, roll = rng.uniform(-45, 45), rng.uniform(-12, 12), rng.uniform(-8, 8)
     rotation = (rotation_matrix(np.array([0.0, 0.0, math.radians(roll)]))
                 @ rotation_matrix(np.array([math.radians(pitch), 0.0, 0.0]))

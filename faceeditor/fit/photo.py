@@ -9,7 +9,9 @@ Stages (each a Levenberg-Marquardt solve, ``solver.levenberg_marquardt``):
 1. pose: the average head, rotation and translation only, from a roll/distance guess;
 2. pose + identity (macros, local shape, asymmetry) + the 52 ARKit expressions, with the prior
    of ``faceeditor.model.prior`` on each (identity and expression weighted separately, so a
-   smile lands in ``mouthSmile*`` rather than in the mouth's shape sliders);
+   smile lands in ``mouthSmile*`` rather than in the mouth's shape sliders); the identity prior
+   is centred on ``centre`` when given (``fit.identity``: the identity predicted from the
+   landmarks) instead of the population mean;
 
 Residuals are reprojection errors in pixels scaled to millimetres at the face (the eye
 distance in the photo against the average head's), weighted by each landmark's reliability;
@@ -32,7 +34,10 @@ from faceeditor.model.face_model import FaceModel
 
 log = logging.getLogger(__name__)
 
-#: Prior weights (mm^2 per squared latent unit) of identity and expression parameters.
+#: Prior weights (mm^2 per squared latent unit) of identity and expression parameters. Around
+#: the identity predicted from the landmarks (``fit.identity``) 10 is still the best identity
+#: weight (60 synthetic heads of seeds 60000.., none of the benchmark's or the training's: 3, 10
+#: and 20 within 0.01 mm of each other, 40 and 160 worse).
 IDENTITY_PRIOR = 10.0
 EXPRESSION_PRIOR = 20.0
 #: Outline landmarks are less certain than inner ones.
@@ -60,6 +65,7 @@ class PhotoFit:
         landmarks: (468, 2) detected landmark pixels.
         projected: (468, 2) fitted landmark pixels.
         error: mean landmark reprojection error in % of the eye distance (inner landmarks).
+        centre: (P,) the identity prior's centre (None: the population mean).
     """
 
     params: dict[str, float]
@@ -68,6 +74,7 @@ class PhotoFit:
     landmarks: np.ndarray
     projected: np.ndarray
     error: float
+    centre: np.ndarray | None = None
 
     def neutral_params(self, model: FaceModel) -> dict[str, float]:
         """``params`` with every expression at its default (the neutral identity)."""
@@ -92,7 +99,7 @@ class LandmarkObjective:
 
     def __init__(self, model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
                  camera: PhotoCamera, start: np.ndarray, free: list[str],
-                 priors: dict[str, float]):
+                 priors: dict[str, float], centre: np.ndarray | None = None):
         self.model = model
         self.camera = camera
         self.detected = detected[:, :2].astype(np.float64)
@@ -108,7 +115,9 @@ class LandmarkObjective:
         self.normals = contour_normals(self.detected, landmarks.contour_order)
         prior = np.array([priors[model.spec.params[i].kind] for i in self.index])
         self.prior_scale = np.sqrt(prior) / self.problem.spread[self.index]
-        self.prior_mean = self.problem.mean[self.index]
+        # the prior's centre: the population mean, or a (P,) parameter vector (the identity
+        # predicted from the landmarks, ``fit.identity``)
+        self.prior_mean = (self.problem.mean if centre is None else centre)[self.index]
         self.lower = model.spec.minimum.astype(np.float64)[self.index]
         self.upper = model.spec.maximum.astype(np.float64)[self.index]
 
@@ -164,13 +173,15 @@ class LandmarkObjective:
 
 
 def landmark_objective(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
-                       camera: PhotoCamera, vector: np.ndarray, free: list[str]
-                       ) -> LandmarkObjective:
-    """The ``LandmarkObjective`` of the photo fit (its priors, pixels scaled to millimetres by
-    the eye distance of the head ``vector`` against the photo's)."""
+                       camera: PhotoCamera, vector: np.ndarray, free: list[str],
+                       centre: np.ndarray | None = None) -> LandmarkObjective:
+    """The ``LandmarkObjective`` of the photo fit (its priors, centred on ``centre`` or the
+    population mean, pixels scaled to millimetres by the eye distance of the head ``vector``
+    against the photo's)."""
     priors = {"phenotype": IDENTITY_PRIOR, "local": IDENTITY_PRIOR, "asym": IDENTITY_PRIOR,
               "expression": EXPRESSION_PRIOR}
-    objective = LandmarkObjective(model, landmarks, detected, camera, vector, free, priors)
+    objective = LandmarkObjective(model, landmarks, detected, camera, vector, free, priors,
+                                  centre)
     model_eyes = eye_distance(objective.problem.positions(vector)[:, :2])  # mm
     objective.mm_per_pixel = model_eyes / max(eye_distance(detected), 1e-6)
     return objective
@@ -207,7 +218,8 @@ def initial_pose(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
 def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: int,
                   landmarks: LandmarkSet | None = None, iterations: int = 12,
                   start: dict[str, float] | None = None,
-                  progress: Progress | None = None) -> PhotoFit:
+                  progress: Progress | None = None,
+                  centre: np.ndarray | None = None) -> PhotoFit:
     """Fit pose, identity and expression to (468, 2|3) detected landmark pixels."""
     landmarks = mediapipe468() if landmarks is None else landmarks
     detected = np.asarray(detected, np.float64)
@@ -222,7 +234,8 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
     pose = initial_pose(model, landmarks, detected, camera, vector)
 
     def stage(free: list[str], pose: HeadPose, vector: np.ndarray, steps: int):
-        objective = landmark_objective(model, landmarks, detected, camera, vector, free)
+        objective = landmark_objective(model, landmarks, detected, camera, vector, free,
+                                       centre)
         x0 = np.concatenate([pose.as_vector(), vector[objective.index]])
         x = levenberg_marquardt(x0, objective.residuals, objective.jacobian,
                                 *objective.bounds(), iterations=steps)
@@ -239,4 +252,4 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
     report(1.0, "done")
     log.info("landmark fit: %.2f%% of the eye distance", error)
     return PhotoFit(model.spec.to_dict(vector), camera, pose, detected[:, :2].copy(), projected,
-                    error)
+                    error, centre)

@@ -50,6 +50,8 @@ class FitOptions:
         refine_shape: refine shape and pose by the skin's shading after the landmark fit.
         correct_landmarks: move the detected landmarks by the learned correction
             (``fit.correction``) before fitting the shape.
+        predict_identity: centre the identity prior on the identity predicted from the
+            landmarks (``fit.identity``) instead of the average head.
     """
 
     texture: str = "photo"
@@ -59,6 +61,7 @@ class FitOptions:
     texture_size: int = 1024
     refine_shape: bool = True
     correct_landmarks: bool = True
+    predict_identity: bool = True
 
     def __post_init__(self):
         if self.texture not in TEXTURE_MODES:
@@ -152,8 +155,13 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         from faceeditor.fit.correction import correct_landmarks
 
         landmarks = np.concatenate([correct_landmarks(detected), detected[:, 2:]], 1)
+    centre = None
+    if options.predict_identity:
+        from faceeditor.fit.identity import predict_identity
+
+        centre = predict_identity(model, detected)
     fit = fit_landmarks(model, landmarks, width, height,
-                        progress=lambda f, text: report(0.1 + 0.5 * f, text))
+                        progress=lambda f, text: report(0.1 + 0.5 * f, text), centre=centre)
     mask = face_mask(image, detected)  # the detector's outline: what the photo shows
     report(0.7, "lighting and skin")
     shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, detected),

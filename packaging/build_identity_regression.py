@@ -1,0 +1,109 @@
+"""Build resources/fit/identity_regression.npz: the identity predicted from the detected landmarks,
+the centre of the photo fit's identity prior (``faceeditor.fit.identity``).
+
+How (reproducible, offline; the renders are packaging/build_landmark_correction.py's):
+
+1. packaging/landmark_training_renders.py renders heads drawn from the prior (seeds from 50000,
+   disjoint from benchmarks/fit_quality.py's) through the real detector; each head's true
+   sliders are drawn again from its seed (``training_head``);
+2. ``identity.fit_identity_regression``: ridge regression from the landmark correction's
+   normalised features of the detected landmarks to the true identity sliders of the photo fit
+   (``fit.photo.identity_names``) in the prior's latent units, on the features' first
+   ``--components`` principal components. The last ``--holdout`` renders are held out to report
+   the face error of the predicted identity against the average head's, then the file is
+   fitted on every render.
+
+    python packaging/build_identity_regression.py [--renders out/landmark_renders.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from faceeditor.cli import limit_blas_threads
+
+limit_blas_threads()
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "resources" / "fit" / "identity_regression.npz"
+log = logging.getLogger(__name__)
+
+
+def true_latents(model, seeds: np.ndarray, names: list[str]) -> np.ndarray:
+    """(B, G) the training heads' identity sliders in latent units."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from landmark_training_renders import training_head
+
+    from faceeditor.model.prior import params_to_latent
+
+    index = [model.spec[name].index for name in names]
+    return np.array([params_to_latent(model, training_head(model, int(seed))[0])[index]
+                     for seed in seeds])
+
+
+def face_error(model, a: np.ndarray, b: np.ndarray, face: np.ndarray) -> float:
+    """Mean distance (mm) of the face vertices of parameter vectors ``a`` and ``b`` after the
+    similarity that best aligns them."""
+    from faceeditor.fit.scan import similarity
+
+    va = np.asarray(model.evaluate(model.spec.to_dict(a)).vertices, np.float64)[face]
+    vb = np.asarray(model.evaluate(model.spec.to_dict(b)).vertices, np.float64)[face]
+    scale, rotation, shift = similarity(va, vb)
+    return float(np.linalg.norm(va @ (scale * rotation).T + shift - vb, axis=1).mean() * 1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=Path, default=ROOT / "out" / "landmark_renders.npz")
+    parser.add_argument("--count", type=int, default=700, help="renders to make if missing")
+    parser.add_argument("--components", type=int, default=80)
+    parser.add_argument("--ridge", type=float, default=0.001)
+    parser.add_argument("--holdout", type=int, default=100)
+    parser.add_argument("-o", "--output", type=Path, default=OUT)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not args.renders.is_file():
+        subprocess.run([sys.executable, str(ROOT / "packaging" / "landmark_training_renders.py"),
+                        "--count", str(args.count), "-o", str(args.renders)], check=True)
+    from faceeditor.fit.correction import landmark_correction
+    from faceeditor.fit.identity import fit_identity_regression
+    from faceeditor.fit.photo import identity_names
+    from faceeditor.fit.scan import face_vertices
+    from faceeditor.model import load_default_model
+    from faceeditor.model.prior import latent_scales
+
+    model = load_default_model()
+    names = identity_names(model)
+    with np.load(args.renders) as data:
+        detected, seeds = data["detected"].astype(np.float64), data["seeds"]
+    latents = true_latents(model, seeds, names)
+    reference = landmark_correction().reference
+    train = slice(0, len(detected) - args.holdout)
+    held = fit_identity_regression(detected[train], latents[train], names, reference,
+                                   args.components, args.ridge)
+    mean, spread = latent_scales(model)
+    index = [model.spec[name].index for name in names]
+    face = face_vertices(model.evaluate())
+    before, after = [], []
+    for points, latent in zip(detected[train.stop:], latents[train.stop:]):
+        truth = mean.copy()
+        truth[index] = np.clip(mean[index] + spread[index] * latent,
+                               model.spec.minimum[index], model.spec.maximum[index])
+        before.append(face_error(model, mean, truth, face))
+        after.append(face_error(model, held.centre(model, points), truth, face))
+    log.info("held-out %d renders: identity face error (mean head -> predicted) median "
+             "%.2f -> %.2f mm", args.holdout, np.median(before), np.median(after))
+    final = fit_identity_regression(detected, latents, names, reference, args.components,
+                                    args.ridge)
+    final.save(args.output, samples=np.int64(len(detected)),
+               components_kept=np.int64(args.components), ridge=np.float64(args.ridge))
+    log.info("wrote %s from %d renders", args.output, len(detected))
+
+
+if __name__ == "__main__":
+    main()

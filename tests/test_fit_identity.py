@@ -1,0 +1,100 @@
+"""The identity predicted from the detected landmarks (fit/identity.py), the centre of the photo
+fit's identity prior: closer to the true head than the average head on synthetic photos it was
+not trained on; a well-formed shipped file; the landmark fit's prior centred on it."""
+
+import numpy as np
+import pytest
+
+from faceeditor.fit.identity import (fit_identity_regression, identity_regression,
+                                     predict_identity)
+from faceeditor.fit.photo import identity_names
+from faceeditor.model import load_default_model
+from faceeditor.model.prior import latent_scales
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_default_model()
+
+
+def identity_only(model, vector):
+    """(P,) ``vector``'s identity sliders, everything else at the prior's mean."""
+    mean, _ = latent_scales(model)
+    index = [model.spec[name].index for name in identity_names(model)]
+    out = mean.copy()
+    out[index] = vector[index]
+    return out
+
+
+def face_error(model, a, b):
+    """Mean distance (mm) of the face vertices of two parameter vectors after similarity
+    alignment."""
+    from faceeditor.fit.scan import face_vertices, similarity
+
+    face = face_vertices(model.evaluate())
+    va, vb = (np.asarray(model.evaluate(model.spec.to_dict(v)).vertices, np.float64)[face]
+              for v in (a, b))
+    scale, rotation, shift = similarity(va, vb)
+    return float(np.linalg.norm(va @ (scale * rotation).T + shift - vb, axis=1).mean() * 1000)
+
+
+def test_predicted_identity_is_closer_to_the_true_head_than_the_average_head(model):
+    from test_fit_correction import held_out_render
+
+    from faceeditor.model.prior import sample
+
+    mean, _ = latent_scales(model)
+    before, after = [], []
+    for seed, yaw, expression in [(90_001, -25.0, "mouthSmileLeft"), (90_002, 15.0, "jawOpen"),
+                                  (90_003, 35.0, "browInnerUp"), (90_004, -5.0, "eyeBlinkLeft"),
+                                  (90_005, 30.0, "mouthFunnel"), (90_006, -35.0, "cheekPuff"),
+                                  (90_007, 5.0, "mouthSmileRight"), (90_008, -15.0, "jawOpen")]:
+        detected, _ = held_out_render(model, seed, yaw, expression)
+        truth = identity_only(model, model.spec.vector(sample(model, seed)).astype(np.float64))
+        before.append(face_error(model, mean, truth))
+        after.append(face_error(model, predict_identity(model, detected), truth))
+    assert np.mean(after) < 0.9 * np.mean(before), (before, after)
+
+
+def test_a_regression_learned_from_a_known_linear_map_recovers_it():
+    rng = np.random.default_rng(2)
+    reference = rng.normal(0, 1, (468, 2))
+    reference -= reference.mean(0)
+    reference /= np.sqrt((reference ** 2).sum(1).mean())
+    latents = rng.normal(0, 1, (80, 5))
+    modes = rng.normal(0, 0.02, (5, 468, 3))
+    points = reference[None, :, [0, 1, 0]] * [1, 1, 0] + np.einsum("bk,knc->bnc", latents, modes)
+    points = points * 100 + [250, 250, 0]  # pixels; the frame removes position and scale
+    regression = fit_identity_regression(points[:60], latents[:60], list("abcde"), reference,
+                                         components=20, ridge=1e-6)
+    error = np.abs(regression.latents(points[60:]) - latents[60:]).mean()
+    assert error < 0.1 * np.abs(latents[60:]).mean()
+
+
+def test_shipped_regression_is_well_formed(model):
+    regression = identity_regression()
+    assert set(regression.names) == set(identity_names(model))
+    assert regression.reference.shape == (468, 2)
+    assert regression.components.shape[1] == 468 * 3
+    assert regression.coefficients.shape == (len(regression.components), len(regression.names))
+    assert np.isfinite(regression.coefficients).all()
+
+
+def test_landmark_prior_is_centred_on_the_given_identity(model):
+    from faceeditor.fit.camera import PhotoCamera
+    from faceeditor.fit.landmarks import mediapipe468
+    from faceeditor.fit.photo import landmark_objective
+
+    mean, spread = latent_scales(model)
+    centre = mean.copy()
+    names = identity_names(model)
+    index = np.array([model.spec[name].index for name in names])
+    centre[index] += 0.5 * spread[index]
+    landmarks = np.random.default_rng(3).uniform(100, 400, (468, 2))
+    camera = PhotoCamera(512, 512, 1000.0)
+    objective = landmark_objective(model, mediapipe468(), landmarks, camera, mean, names, centre)
+    x = np.concatenate([np.zeros(6), centre[objective.index]])
+    prior_rows = objective.residuals(x)[-len(names):]
+    np.testing.assert_allclose(prior_rows, 0.0, atol=1e-12)
+    x[6:] = mean[objective.index]
+    assert np.abs(objective.residuals(x)[-len(names):]).min() > 0
