@@ -82,7 +82,8 @@ def main() -> None:
     with np.load(args.renders) as data:
         detected, seeds = data["detected"].astype(np.float64), data["seeds"]
     latents = true_latents(model, seeds, names)
-    reference = landmark_correction().reference
+    # the checkout's correction (an installed package's resources may be another version)
+    reference = landmark_correction(OUT.parent / "landmark_correction.npz").reference
     train = slice(0, len(detected) - args.holdout)
     held = fit_identity_regression(detected[train], latents[train], names, reference,
                                    args.components, args.ridge)
