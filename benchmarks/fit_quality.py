@@ -35,7 +35,8 @@ def aligned_error(fitted, truth, face: np.ndarray) -> np.ndarray:
     """NoW-style scan-to-mesh error (mm): the true face vertices' distances to the fitted
     mesh's surface, after the similarity that best aligns the fitted face vertices to the true
     ones."""
-    from faceeditor.fit.scan import similarity, surface_distance
+    from faceeditor.detect.pose import align_similarity as similarity
+    from faceeditor.fit.scan import surface_distance
 
     a = np.asarray(fitted.vertices, np.float64)
     b = np.asarray(truth.vertices, np.float64)

@@ -49,7 +49,7 @@ def true_latents(model, seeds: np.ndarray, names: list[str]) -> np.ndarray:
 def face_error(model, a: np.ndarray, b: np.ndarray, face: np.ndarray) -> float:
     """Mean distance (mm) of the face vertices of parameter vectors ``a`` and ``b`` after the
     similarity that best aligns them."""
-    from faceeditor.fit.scan import similarity
+    from faceeditor.detect.pose import align_similarity as similarity
 
     va = np.asarray(model.evaluate(model.spec.to_dict(a)).vertices, np.float64)[face]
     vb = np.asarray(model.evaluate(model.spec.to_dict(b)).vertices, np.float64)[face]

@@ -77,7 +77,8 @@ def write_head_scan(model, path, params):
 def face_error(model, fitted_params, true_params):
     """Distances (mm) of the true face vertices to the fitted skin after the similarity that
     best aligns the fitted face vertices to the true ones."""
-    from faceeditor.fit.scan import face_vertices, similarity, surface_distance
+    from faceeditor.detect.pose import align_similarity as similarity
+    from faceeditor.fit.scan import face_vertices, surface_distance
 
     fitted, truth = model.evaluate(fitted_params), model.evaluate(true_params)
     face = face_vertices(model.evaluate())

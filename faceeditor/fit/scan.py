@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceeditor.detect.pose import align_similarity
 from faceeditor.fit.camera import rotation_matrix
 from faceeditor.fit.meshio import MeshReadError, ScanMesh, read_mesh
 from faceeditor.fit.pipeline import FitError, FitOptions, FitResult, Progress
@@ -65,18 +66,6 @@ def start_rotations() -> list[np.ndarray]:
     return rotations
 
 
-def similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Umeyama: scale s, rotation R, translation t minimising |s R source + t - target|."""
-    mu_s, mu_t = source.mean(0), target.mean(0)
-    a, b = source - mu_s, target - mu_t
-    u, sigma, vt = np.linalg.svd(b.T @ a / len(source))
-    d = np.eye(3)
-    d[2, 2] = np.sign(np.linalg.det(u @ vt))
-    rotation = u @ d @ vt
-    scale = float(np.trace(np.diag(sigma) @ d) / max((a ** 2).sum() / len(source), 1e-12))
-    return scale, rotation, mu_t - scale * rotation @ mu_s
-
-
 def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray, tree=None,
           iterations: int = 20) -> tuple[np.ndarray, float]:
     """Trimmed rigid ICP moving ``scan`` onto ``model_points``; (scan -> model 4x4, cost).
@@ -96,7 +85,7 @@ def align(model_points: np.ndarray, scan: np.ndarray, rotation: np.ndarray, tree
         local = (model_points - transform[:3, 3]) @ transform[:3, :3]
         distance, index = tree.query(local)
         keep = distance <= np.quantile(distance, KEEP)
-        _, rot, _ = similarity(scan[index[keep]], model_points[keep])
+        _, rot, _ = align_similarity(scan[index[keep]], model_points[keep])
         transform = np.eye(4)
         transform[:3, :3] = rot
         transform[:3, 3] = model_points[keep].mean(0) - rot @ scan[index[keep]].mean(0)
