@@ -137,7 +137,8 @@ def write_glb(path, vertices, faces, uvs, image):
 
 def texture_errors(model, params, result, known):
     """(mean |error| in sRGB levels over the face's skin texels, patch redness, mirrored patch
-    redness) of ``result`` against ``known``."""
+    redness) of ``result`` against ``known``, both in our UV layout. ``params``: the true head,
+    whose geometry placed the patch (the fitted head's cheek point can be another vertex)."""
     from faceeditor.fit.scan import face_vertices
 
     texel, points = skin_texels(model, params, SIZE)
@@ -171,10 +172,10 @@ def test_obj_scan_texture_is_stored_in_the_project(model, truth, tmp_path, monke
     project = load_project(output, model)
     assert project.albedo_png is not None  # stored like a photo's texture ...
     result = command.project_photo_albedo(output, model, SIZE)  # ... and read back by the app
-    error, patch, mirrored = texture_errors(model, project.parameters, result, known)
+    error, patch, mirrored = texture_errors(model, truth, result, known)
     # the skin tone is the scan's too (truth: melanin 0.8), so holes blend in
     assert abs(project.parameters["skin_melanin"] - 0.8) < 0.1
-    baseline = texture_errors(model, project.parameters, skin_albedo(project.parameters, SIZE),
+    baseline = texture_errors(model, truth, skin_albedo(project.parameters, SIZE),
                               known)[0]
     print(f"OBJ: face texture error {error:.1f} levels (the fitted procedural albedo alone "
           f"{baseline:.1f}); patch redness {patch:.0f}, mirrored {mirrored:.0f}")
@@ -188,7 +189,7 @@ def test_glb_scan_texture_and_a_missing_texture(model, truth, tmp_path, caplog):
     vertices, faces, uvs, image = synthetic_scan(model, truth, known)
     write_glb(tmp_path / "scan.glb", vertices, faces, uvs, image)
     result = fit_input(model, tmp_path / "scan.glb", FitOptions(texture_size=SIZE))
-    error, patch, mirrored = texture_errors(model, result.params, result.texture, known)
+    error, patch, mirrored = texture_errors(model, truth, result.texture, known)
     print(f"GLB: face texture error {error:.1f} levels; patch redness {patch:.0f}, "
           f"mirrored {mirrored:.0f}; transfer {result.stats['texture_seconds']:.2f} s of "
           f"{result.stats['seconds']:.2f} s")
@@ -207,7 +208,7 @@ def test_glb_scan_texture_and_a_missing_texture(model, truth, tmp_path, caplog):
                                               1).astype(np.uint8)
     ply.export(tmp_path / "scan.ply")
     coloured = fit_input(model, tmp_path / "scan.ply", FitOptions(texture_size=SIZE))
-    error, patch, mirrored = texture_errors(model, coloured.params, coloured.texture, known)
+    error, patch, mirrored = texture_errors(model, truth, coloured.texture, known)
     print(f"PLY vertex colours: face texture error {error:.1f} levels; patch redness "
           f"{patch:.0f}, mirrored {mirrored:.0f}")
     assert error < 4.0 and patch > 100 and mirrored < 80
