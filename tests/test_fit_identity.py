@@ -29,7 +29,8 @@ def identity_only(model, vector):
 def face_error(model, a, b):
     """Mean distance (mm) of the face vertices of two parameter vectors after similarity
     alignment."""
-    from faceeditor.fit.scan import face_vertices, similarity
+    from faceeditor.detect.pose import align_similarity as similarity
+    from faceeditor.fit.scan import face_vertices
 
     face = face_vertices(model.evaluate())
     va, vb = (np.asarray(model.evaluate(model.spec.to_dict(v)).vertices, np.float64)[face]
