@@ -18,16 +18,14 @@ How (reproducible, offline; the renders are packaging/build_landmark_correction.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 from faceeditor.cli import limit_blas_threads
 
 limit_blas_threads()
 import numpy as np  # noqa: E402
+from landmark_training_renders import learning_arguments, training_head  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "fit" / "identity_regression.npz"
@@ -36,9 +34,6 @@ log = logging.getLogger(__name__)
 
 def true_latents(model, seeds: np.ndarray, names: list[str]) -> np.ndarray:
     """(B, G) the training heads' identity sliders in latent units."""
-    sys.path.insert(0, str(ROOT / "packaging"))
-    from landmark_training_renders import training_head
-
     from faceeditor.model.prior import params_to_latent
 
     index = [model.spec[name].index for name in names]
@@ -58,18 +53,7 @@ def face_error(model, a: np.ndarray, b: np.ndarray, face: np.ndarray) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--renders", type=Path, default=ROOT / "out" / "landmark_renders.npz")
-    parser.add_argument("--count", type=int, default=700, help="renders to make if missing")
-    parser.add_argument("--components", type=int, default=80)
-    parser.add_argument("--ridge", type=float, default=0.001)
-    parser.add_argument("--holdout", type=int, default=100)
-    parser.add_argument("-o", "--output", type=Path, default=OUT)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.renders.is_file():
-        subprocess.run([sys.executable, str(ROOT / "packaging" / "landmark_training_renders.py"),
-                        "--count", str(args.count), "-o", str(args.renders)], check=True)
+    args = learning_arguments(__doc__.splitlines()[0], OUT)
     from faceeditor.fit.correction import landmark_correction
     from faceeditor.fit.identity import fit_identity_regression
     from faceeditor.fit.photo import identity_names

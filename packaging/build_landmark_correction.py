@@ -17,13 +17,11 @@ How (reproducible, offline, about 15 minutes on one core):
 
 from __future__ import annotations
 
-import argparse
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from landmark_training_renders import learning_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "fit" / "landmark_correction.npz"
@@ -36,18 +34,7 @@ def landmark_error(points: np.ndarray, truth: np.ndarray) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--renders", type=Path, default=ROOT / "out" / "landmark_renders.npz")
-    parser.add_argument("--count", type=int, default=700, help="renders to make if missing")
-    parser.add_argument("--components", type=int, default=80)
-    parser.add_argument("--ridge", type=float, default=0.001)
-    parser.add_argument("--holdout", type=int, default=100)
-    parser.add_argument("-o", "--output", type=Path, default=OUT)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.renders.is_file():
-        subprocess.run([sys.executable, str(ROOT / "packaging" / "landmark_training_renders.py"),
-                        "--count", str(args.count), "-o", str(args.renders)], check=True)
+    args = learning_arguments(__doc__.splitlines()[0], OUT)
     from faceeditor.fit.correction import fit_correction
 
     with np.load(args.renders) as data:

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 log = logging.getLogger(__name__)
 
 #: First prior seed of the training heads (disjoint from the benchmark's 1000 + i).
+ROOT = Path(__file__).resolve().parents[1]
 SEED_BASE = 50_000
 EXPRESSIONS = ("mouthSmileLeft", "mouthSmileRight", "jawOpen", "browInnerUp", "eyeBlinkLeft",
                "eyeBlinkRight", "mouthFunnel", "cheekPuff", "browDownRight", "browDownLeft",
@@ -83,6 +84,28 @@ def render_sample(model, seed: int) -> dict | None:
     truth = camera.project(pose.apply(points))
     return {"detected": detected.astype(np.float32), "truth": truth.astype(np.float32),
             "yaw": yaw, "pitch": pitch, "roll": roll, "image": image}
+
+
+def learning_arguments(description: str, output: Path) -> argparse.Namespace:
+    """The command line shared by the scripts that learn from the renders
+    (``build_landmark_correction.py``, ``build_identity_regression.py``), parsed; the renders
+    are made first (in a process of their own) when ``--renders`` does not exist."""
+    import subprocess
+    import sys
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--renders", type=Path, default=ROOT / "out" / "landmark_renders.npz")
+    parser.add_argument("--count", type=int, default=700, help="renders to make if missing")
+    parser.add_argument("--components", type=int, default=80)
+    parser.add_argument("--ridge", type=float, default=0.001)
+    parser.add_argument("--holdout", type=int, default=100)
+    parser.add_argument("-o", "--output", type=Path, default=output)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not args.renders.is_file():
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--count",
+                        str(args.count), "-o", str(args.renders)], check=True)
+    return args
 
 
 def main() -> None:
