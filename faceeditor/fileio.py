@@ -7,6 +7,19 @@ import tempfile
 from pathlib import Path
 
 
+def resource_file(relative: str) -> Path:
+    """A file under ``resources/`` (``relative``, e.g. ``"fit/landmark_correction.npz"``): the
+    source checkout's beside this code when it has one (a checkout run from its own folder,
+    e.g. a git worktree next to an editable install of another), else the installed package's
+    (a wheel, the PyInstaller bundle). The path may not exist: callers report that."""
+    from importlib import resources
+
+    checkout = Path(__file__).resolve().parents[1] / "resources" / relative
+    if checkout.exists():
+        return checkout
+    return Path(str(resources.files("faceeditor.resources") / relative))
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from faceeditor.fileio import resource_file
 
 
 
 def default_layers_path() -> Path:
     """Where the layers live (inside the installed package or the repository)."""
-    return Path(str(resources.files("faceeditor.resources") / "albedo/layers.npz"))
+    return resource_file("albedo/layers.npz")
 
 
 class AlbedoAssetError(RuntimeError):

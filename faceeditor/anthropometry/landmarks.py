@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from faceeditor.fileio import resource_file
 from faceeditor.model.landmarks import LandmarkError, landmarks_path, load_landmarks
 from faceeditor.model.surface import SurfacePoints
 
@@ -111,11 +111,8 @@ def _stack(columns: list, like: Any) -> Any:
 
 
 def resource_path(relative: str) -> Path:
-    """A file under ``resources/``: the source checkout's when present, else the installed one."""
-    checkout = Path(__file__).resolve().parents[2] / "resources" / relative
-    if checkout.exists():
-        return checkout
-    return Path(str(resources.files("faceeditor.resources") / relative))
+    """A file under ``resources/`` (``fileio.resource_file``)."""
+    return resource_file(relative)
 
 
 @lru_cache(maxsize=2)

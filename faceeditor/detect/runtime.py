@@ -14,11 +14,11 @@ import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from faceeditor.fileio import resource_file
 from faceeditor.model.asset import AssetError
 
 log = logging.getLogger(__name__)
@@ -34,17 +34,12 @@ class DetectorUnavailable(AssetError):
 
 
 def resource_path(name: str) -> Path:
-    """Path of a vendored file (model or table): the installed package's resources/detect/, else the source
-    checkout's (a checkout run from its own folder, e.g. a worktree of an editable install)."""
-    candidates = [
-        Path(str(resources.files("faceeditor.resources") / "detect" / name)),
-        Path(__file__).resolve().parents[2] / "resources" / "detect" / name,
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
+    """Path of a vendored file (model or table) of resources/detect/ (``fileio.resource_file``)."""
+    path = resource_file(f"detect/{name}")
+    if path.is_file():
+        return path
     raise DetectorUnavailable(
-        f"photo-input file {name} is missing from {candidates[0].parent}; reinstall faceeditor "
+        f"photo-input file {name} is missing from {path.parent}; reinstall faceeditor "
         "(or run packaging/vendor_detect_models.py in a source checkout)")
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from faceeditor.fileio import resource_file
 from faceeditor.model.surface import SurfacePoints
 
 #: Named MediaPipe indices used by the fitter (subject's own left/right).
@@ -46,10 +46,8 @@ class LandmarkSet:
 
 
 def resource_path(name: str) -> Path:
-    """A file of resources/fit/: the installed package's, else the source checkout's."""
-    installed = Path(str(resources.files("faceeditor.resources") / "fit" / name))
-    checkout = Path(__file__).resolve().parents[2] / "resources" / "fit" / name
-    return installed if installed.is_file() or not checkout.is_file() else checkout
+    """A file of resources/fit/ (``fileio.resource_file``)."""
+    return resource_file(f"fit/{name}")
 
 
 @lru_cache(maxsize=2)

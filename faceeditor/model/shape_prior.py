@@ -21,10 +21,11 @@ import json
 import logging
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from faceeditor.fileio import resource_file
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,7 @@ class ShapePriorError(RuntimeError):
 
 def default_prior_path() -> Path:
     """``resources/priors/shape_prior.npz`` (source checkout first, else the installed one)."""
-    checkout = Path(__file__).resolve().parents[2] / "resources" / "priors" / "shape_prior.npz"
-    if checkout.exists():
-        return checkout
-    return Path(str(resources.files("faceeditor.resources") / "priors/shape_prior.npz"))
+    return resource_file("priors/shape_prior.npz")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
