@@ -223,11 +223,8 @@ def fit_group(problem: Problem, targets: dict, base_sd: np.ndarray, limits: np.n
         for _ in range(MEAN_STEPS):
             got, c_phen = problem.phenotype_stats(mean, names)
             jac = problem.jacobian(mean, names)
-            k = jac @ sigma0 @ jac.T
-            gain = sigma0 @ jac.T @ np.linalg.inv(k + 1e-3 * np.diag(goal_sd ** 2))
-            mean = np.clip(mean + gain @ (goal_mean - got), MEAN_SHARE * limits[:, 0],
-                           MEAN_SHARE * limits[:, 1])
-        mean = np.clip(unbroken_mean(problem, mean), -caps, caps)
+            mean = mean_step(mean, jac, sigma0, goal_sd, goal_mean - got, limits)
+        mean = whole_mean(problem, mean, caps)
         room = np.minimum(mean - limits[:, 0], limits[:, 1] - mean) / SAFE_SDS
         sigma, state = fit_covariance(jac, c_phen, sigma0, goal_sd,
                                       np.minimum(np.clip(room, 0.05, UNIT_SD_MAX), caps),
@@ -240,10 +237,9 @@ def fit_group(problem: Problem, targets: dict, base_sd: np.ndarray, limits: np.n
         # the rounds do not converge monotonically: keep the best (fewest rows out of the
         # scoring bounds, then the smallest total excess over the issue's bounds); a compromise
         # mean is scored by its distance to the compromise, within the margin it leaves
-        target_error = achieved_mean / target_mean - 1
-        score = _score(mean_error, target_error, sd_ratio, margin, weights)
+        score = _score(achieved_mean, achieved_sd, goal, target_mean, margin, weights)
         if best is None or score < best[0]:
-            best = (score, mean.copy(), sigma.copy())
+            best = (score, mean.copy(), sigma.copy(), achieved_mean)
         log.info("  %s/%s round %d: means %s; SD ratios %s; %d rows outside the scoring bounds",
                  problem.sex, problem.ancestry, round_ + 1,
                  _worst(names, 100 * mean_error, "%+.1f%%"),
@@ -264,29 +260,39 @@ def polish(problem: Problem, names, best, goal, target_mean, margin, weights, li
     (``POLISH_STEPS`` Gauss-Newton steps on what ``verify`` measures, the covariance fixed),
     each kept only if it scores better: the rounds' goal corrections overshoot where a mean
     step breaks the geometry and is scaled back, so the kept round's means are often 1-2 %
-    off."""
-    score, mean, sigma = best
+    off. ``best``: the kept round's (score, mean, sigma, verified means)."""
+    score, mean, sigma, achieved_mean = best
     sigma0 = np.diag(np.diag(sigma))
     for step in range(POLISH_STEPS):
-        achieved_mean, _ = verify(problem, mean, sigma, names)
         jac = problem.jacobian(mean, names)
-        k = jac @ sigma0 @ jac.T
-        gain = sigma0 @ jac.T @ np.linalg.inv(k + 1e-3 * np.diag(goal[:, 1] ** 2))
-        trial = np.clip(mean + gain @ (target_mean - achieved_mean), MEAN_SHARE * limits[:, 0],
-                        MEAN_SHARE * limits[:, 1])
-        trial = np.clip(unbroken_mean(problem, trial), -caps, caps)
+        trial = mean_step(mean, jac, sigma0, goal[:, 1], target_mean - achieved_mean, limits)
+        trial = whole_mean(problem, trial, caps)
         trial_mean, trial_sd = verify(problem, trial, sigma, names)
-        mean_error, sd_ratio = trial_mean / goal[:, 0] - 1, trial_sd / goal[:, 1]
         target_error = trial_mean / target_mean - 1
-        trial_score = _score(mean_error, target_error, sd_ratio, margin, weights)
+        trial_score = _score(trial_mean, trial_sd, goal, target_mean, margin, weights)
         log.info("  %s/%s polish %d: means %s; %d rows outside the scoring bounds%s",
                  problem.sex, problem.ancestry, step + 1,
                  _worst(names, 100 * target_error, "%+.1f%% of the goal"), trial_score[0],
                  "" if trial_score < score else " (not kept)")
         if trial_score >= score:
             break
-        score, mean = trial_score, trial
+        score, mean, achieved_mean = trial_score, trial, trial_mean
     return mean, sigma
+
+
+def mean_step(mean: np.ndarray, jac: np.ndarray, sigma0: np.ndarray, goal_sd: np.ndarray,
+              residual: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """(U,) one Gauss-Newton step of the unit means toward measurements ``residual`` (M,) mm
+    away: the smallest move in the ``sigma0`` metric, each mean within ``MEAN_SHARE`` of its
+    safe range."""
+    gain = sigma0 @ jac.T @ np.linalg.inv(jac @ sigma0 @ jac.T + 1e-3 * np.diag(goal_sd ** 2))
+    return np.clip(mean + gain @ residual, MEAN_SHARE * limits[:, 0], MEAN_SHARE * limits[:, 1])
+
+
+def whole_mean(problem: Problem, mean: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """``mean`` with the group's average head unbroken (``unbroken_mean``) and the capped
+    units within their caps."""
+    return np.clip(unbroken_mean(problem, mean), -caps, caps)
 
 
 #: Measurements tied by the eye's geometry on a symmetric head: biocular width = ratio x
@@ -316,11 +322,14 @@ def compromise_means(problem: Problem, names: list[str], means: np.ndarray) -> n
     return out
 
 
-def _score(mean_error, target_error, sd_ratio, margin, weights) -> tuple:
-    """A round's score, lower is better: rows outside the scoring bounds (means against their
-    goals, within ``margin``), then the total excess over the issue's bounds of the rows fitted
-    at full weight (a loosely fitted row's excess is noise here), then how far the means are
-    from their goals (in margins)."""
+def _score(achieved_mean, achieved_sd, goal, target_mean, margin, weights) -> tuple:
+    """The score of verified means and SDs, lower is better: rows outside the scoring bounds
+    (means against their goals ``target_mean``, within ``margin``), then the total excess over
+    the issue's bounds (against the published ``goal`` (M, 2)) of the rows fitted at full
+    weight (a loosely fitted row's excess is noise here), then how far the means are from their
+    goals (in margins)."""
+    mean_error, sd_ratio = achieved_mean / goal[:, 0] - 1, achieved_sd / goal[:, 1]
+    target_error = achieved_mean / target_mean - 1
     full = weights >= 1.0
     return (int((weights * _excess(target_error, sd_ratio, margin, SCORE_SD) > 0.1).sum()),
             round(float(_excess(mean_error, sd_ratio, MEAN_TOLERANCE, SD_RATIO)[full].sum()), 9),
