@@ -85,6 +85,8 @@ def main() -> None:
                         help="run one part only")
     parser.add_argument("--no-shape-shading", action="store_true",
                         help="photo fits without the shading refinement of the shape")
+    parser.add_argument("--no-rerender", action="store_true",
+                        help="photo fits without the re-render stage (fit.rerender)")
     args = parser.parse_args()
     parts = {args.only} if args.only else {"photo", "scan", "astronaut"}
 
@@ -108,7 +110,8 @@ def main() -> None:
             started, cpu = time.perf_counter(), time.process_time()
             try:
                 result = fit_photo(model, image, FitOptions(
-                    texture="photo", texture_size=1024, refine_shape=not args.no_shape_shading))
+                    texture="photo", texture_size=1024, refine_shape=not args.no_shape_shading,
+                    rerender=not args.no_rerender))
             except NoFaceError:
                 missed += 1
                 result = None

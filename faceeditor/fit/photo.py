@@ -13,6 +13,9 @@ Stages (each a Levenberg-Marquardt solve, ``solver.levenberg_marquardt``):
    is centred on ``centre`` when given (``fit.identity``: the identity predicted from the
    landmarks) instead of the population mean;
 
+``warm`` starts from an earlier fit of the same photo (stage 2 only): the refit after the
+re-render stage (``fit.rerender``) moved the landmarks.
+
 Residuals are reprojection errors in pixels scaled to millimetres at the face (the eye
 distance in the photo against the average head's), weighted by each landmark's reliability;
 face-outline landmarks count only across the outline (they slide along the silhouette).
@@ -219,19 +222,27 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
                   landmarks: LandmarkSet | None = None, iterations: int = 12,
                   start: dict[str, float] | None = None,
                   progress: Progress | None = None,
-                  centre: np.ndarray | None = None) -> PhotoFit:
-    """Fit pose, identity and expression to (468, 2|3) detected landmark pixels."""
+                  centre: np.ndarray | None = None,
+                  warm: PhotoFit | None = None) -> PhotoFit:
+    """Fit pose, identity and expression to (468, 2|3) detected landmark pixels.
+
+    ``warm``: an earlier fit of the same photo to start from (its camera, pose and sliders;
+    the pose-only stage is skipped); ``start`` is then ignored."""
     landmarks = mediapipe468() if landmarks is None else landmarks
     detected = np.asarray(detected, np.float64)
     if detected.shape[0] != len(landmarks) or detected.ndim != 2 or detected.shape[1] < 2:
         raise ValueError(f"expected ({len(landmarks)}, 2) landmarks, got {detected.shape}")
     report = progress or (lambda fraction, text: None)
-    camera = PhotoCamera.for_photo(width, height, eye_distance(detected))
+    if warm is not None:
+        camera, pose, start = warm.camera, warm.pose, warm.params
+    else:
+        camera = PhotoCamera.for_photo(width, height, eye_distance(detected))
     vector = model.spec.defaults.astype(np.float64)
     if start:
         for name, value in start.items():
             vector[model.spec[name].index] = value
-    pose = initial_pose(model, landmarks, detected, camera, vector)
+    if warm is None:
+        pose = initial_pose(model, landmarks, detected, camera, vector)
 
     def stage(free: list[str], pose: HeadPose, vector: np.ndarray, steps: int):
         objective = landmark_objective(model, landmarks, detected, camera, vector, free,
@@ -241,8 +252,9 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
                                 *objective.bounds(), iterations=steps)
         return HeadPose.from_vector(x[:6]), objective.vector(x), objective
 
-    report(0.05, "pose")
-    pose, vector, _ = stage([], pose, vector, iterations * 2)
+    if warm is None:
+        report(0.05, "pose")
+        pose, vector, _ = stage([], pose, vector, iterations * 2)
     report(0.3, "shape and expression")
     pose, vector, objective = stage(identity_names(model) + expression_names(model), pose,
                                     vector, iterations)

@@ -52,6 +52,8 @@ class FitOptions:
             (``fit.correction``) before fitting the shape.
         predict_identity: centre the identity prior on the identity predicted from the
             landmarks (``fit.identity``) instead of the average head.
+        rerender: measure the detector's error on a render of the fitted head over the photo
+            (``fit.rerender``), subtract it from the photo's landmarks and fit again.
     """
 
     texture: str = "photo"
@@ -62,6 +64,7 @@ class FitOptions:
     refine_shape: bool = True
     correct_landmarks: bool = True
     predict_identity: bool = True
+    rerender: bool = True
 
     def __post_init__(self):
         if self.texture not in TEXTURE_MODES:
@@ -143,12 +146,14 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
 
     report = progress or (lambda fraction, text: None)
     started = time.perf_counter()
+    box = None
     if landmarks is None:
         report(0.0, "finding the face")
         faces = find_faces(image, name)
         if not 0 <= options.face < len(faces):
             raise FitError(f"{name} has {len(faces)} face(s); face {options.face} does not exist")
-        landmarks = face_landmarks(image, faces[options.face])
+        box = faces[options.face]
+        landmarks = face_landmarks(image, box)
     height, width = image.shape[:2]
     detected = np.asarray(landmarks, np.float64)
     if options.correct_landmarks:
@@ -160,15 +165,25 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         from faceeditor.fit.identity import predict_identity
 
         centre = predict_identity(model, detected)
-    fit = fit_landmarks(model, landmarks, width, height,
-                        progress=lambda f, text: report(0.1 + 0.5 * f, text), centre=centre)
     mask = face_mask(image, detected)  # the detector's outline: what the photo shows
-    report(0.7, "lighting and skin")
-    shaded = fit_photometric(model, image, fit, mask, fit_skin_tone(image, detected),
-                             refine_shape=options.refine_shape)
-    fit = dataclasses.replace(fit, params=shaded.params, pose=shaded.pose,
-                              projected=shaded.projected,
-                              error=landmark_error(shaded.projected, fit.landmarks, mediapipe468()))
+    skin_start = fit_skin_tone(image, detected)
+    share = 0.3 if options.rerender else 0.6
+
+    def fit_shape(points: np.ndarray, warm=None, offset: float = 0.1):
+        fit = fit_landmarks(model, points, width, height, centre=centre, warm=warm,
+                            progress=lambda f, text: report(offset + share * 0.8 * f, text))
+        report(offset + share * 0.8, "lighting and skin")
+        shaded = fit_photometric(model, image, fit, mask, skin_start,
+                                 refine_shape=options.refine_shape)
+        return dataclasses.replace(fit, params=shaded.params, pose=shaded.pose,
+                                   projected=shaded.projected), shaded
+
+    fit, shaded = fit_shape(landmarks)
+    if options.rerender:
+        fit, shaded = _rerender_refit(model, image, box, fit, shaded, landmarks, options,
+                                      report, fit_shape)
+    fit = dataclasses.replace(fit, error=landmark_error(fit.projected, fit.landmarks,
+                                                         mediapipe468()))
     params = fit.params if options.expression == "keep" else fit.neutral_params(model)
     params = dict(params)
     texture = None
@@ -199,6 +214,35 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
         return photo_preview(image, rendered, covered, detected, fit.projected)
 
     return FitResult(params, texture, "photo", stats, preview, shaded.lighting)
+
+
+def _rerender_refit(model: FaceModel, image: np.ndarray, box, fit, shaded, landmarks,
+                    options: FitOptions, report: Progress, fit_shape):
+    """The fit again from ``landmarks`` less the detector's error measured on a re-render of
+    ``fit`` over the photo (``fit.rerender``), started from ``fit``."""
+    from faceeditor.fit import rerender
+
+    report(0.4, "measuring the detector on the fitted head")
+    lighting = rerender.studio_lighting(shaded.lighting)
+    if box is None:  # landmarks given: the render's own largest face
+        from faceeditor.detect import detect_faces
+
+        faces = detect_faces(rerender.rerender(model, image, fit.params, fit.pose, fit.camera,
+                                               lighting)[0])
+        if not faces:
+            log.info("re-render: no face found on the fitted head; keeping the first fit")
+            return fit, shaded
+        box = faces[0]
+    for _ in range(rerender.ROUNDS):
+        bias = rerender.detector_bias(model, image, box, fit.params, fit.pose, fit.camera,
+                                      lighting, correct=options.correct_landmarks)
+        log.info("re-render: detector error on the fitted head %.2f px (mean)",
+                 float(np.linalg.norm(bias, axis=1).mean()))
+        moved = np.concatenate([landmarks[:, :2] - rerender.BIAS_SHARE * bias,
+                                landmarks[:, 2:]], 1)
+        fit, shaded = fit_shape(moved, warm=fit, offset=0.4)
+        lighting = rerender.studio_lighting(shaded.lighting)
+    return fit, shaded
 
 
 def face_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
