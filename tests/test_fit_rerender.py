@@ -94,3 +94,14 @@ def test_studio_lighting_follows_the_fitted_light():
     assert side.key.direction[0] < -0.3 and side.key.direction[1] > 0.0
     assert side.key.colour[1] > 0.3
     assert side.key.colour[0] > side.key.colour[1] > side.key.colour[2]  # the colour balance
+
+
+def test_rerender_with_given_landmarks_finds_the_face_on_the_render(model, fitted_landmarks):
+    from faceeditor.detect import detect_faces, face_landmarks
+
+    image, truth = synthetic_photo(model, 90_025, -15.0, "jawOpen")
+    landmarks = face_landmarks(image, detect_faces(image)[0])
+    fit_photo(model, image, FitOptions(texture="procedural"), landmarks=landmarks)
+    assert len(fitted_landmarks) == 2
+    first, second = (np.linalg.norm(points - truth, axis=1).mean() for points in fitted_landmarks)
+    assert second < first + 0.5  # the render's own face box: the same detector, a close crop
