@@ -224,18 +224,13 @@ def _rerender_refit(model: FaceModel, image: np.ndarray, box, fit, shaded, landm
 
     report(0.4, "measuring the detector on the fitted head")
     lighting = rerender.studio_lighting(shaded.lighting)
-    if box is None:  # landmarks given: the render's own largest face
-        from faceeditor.detect import detect_faces
-
-        faces = detect_faces(rerender.rerender(model, image, fit.params, fit.pose, fit.camera,
-                                               lighting)[0])
-        if not faces:
-            log.info("re-render: no face found on the fitted head; keeping the first fit")
-            return fit, shaded
-        box = faces[0]
     for _ in range(rerender.ROUNDS):
+        # box None (landmarks given): the render's own largest face
         bias = rerender.detector_bias(model, image, box, fit.params, fit.pose, fit.camera,
                                       lighting, correct=options.correct_landmarks)
+        if bias is None:
+            log.info("re-render: no face found on the fitted head; keeping the first fit")
+            return fit, shaded
         log.info("re-render: detector error on the fitted head %.2f px (mean)",
                  float(np.linalg.norm(bias, axis=1).mean()))
         moved = np.concatenate([landmarks[:, :2] - rerender.BIAS_SHARE * bias,

@@ -99,14 +99,20 @@ def rerender(model: FaceModel, photo: np.ndarray, params: dict[str, float], pose
 
 def detector_bias(model: FaceModel, photo: np.ndarray, box, params: dict[str, float],
                   pose: HeadPose, camera: PhotoCamera, lighting=None,
-                  correct: bool = True) -> np.ndarray:
+                  correct: bool = True) -> np.ndarray | None:
     """(468, 2) pixels the detector (and, when ``correct``, the learned correction) puts the
     landmarks off their true skin points on a re-render of the fitted head over the photo.
 
-    ``box``: the photo's ``detect.FaceBox`` (the same crop is used on the render)."""
-    from faceeditor.detect import face_landmarks
+    ``box``: the photo's ``detect.FaceBox`` (the same crop is used on the render); None: the
+    render's own largest face, and None is returned when the render shows no face."""
+    from faceeditor.detect import detect_faces, face_landmarks
 
     picture, truth = rerender(model, photo, params, pose, camera, lighting)
+    if box is None:
+        faces = detect_faces(picture)
+        if not faces:
+            return None
+        box = faces[0]
     detected = np.asarray(face_landmarks(picture, box), np.float64)
     if correct:
         from faceeditor.fit.correction import correct_landmarks
