@@ -9,7 +9,10 @@ camera) and faces the camera. The hidden side is filled by symmetry: the texel's
 The photo's shading and colour cast are divided out by replacing its low frequencies with those
 of the fitted procedural albedo (``photo * low(procedural) / low(photo)``, low = a 1/32-scale
 blur, weighted by where the photo is seen); the result is blended into the procedural albedo
-with a feathered mask, so no seam shows. Eyes, teeth and mouth stay procedural.
+with a feathered mask, so no seam shows. The photo's weight fades to zero inside the face mask's
+edge (``mask_ramp``: by the distance from the edge, so a ragged hairline leaves no ragged
+border), and the mirrored samples fade out as the direct ones fade in. Eyes, teeth and mouth stay
+procedural.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ MIRROR_WEIGHT = 0.5
 LOW_FREQUENCY = 32
 #: Shading is divided out no lower than this fraction of its median (deep shadows stay dark).
 MIN_SHADING = 0.25
+#: The photo fades in from this far inside the face mask's edge (fraction of the mask's size,
+#: the square root of its area; the eyes are about 0.45 apart) ...
+EDGE_MARGIN = 0.02
+#: ... to full weight this much further in.
+EDGE_WIDTH = 0.12
 
 _UV_VERTEX = """
 #version 330
@@ -238,7 +246,7 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
     vertices = np.asarray(mesh.vertices, np.float64)
     photo_lin = srgb_to_linear(photo.astype(np.float64) / 255.0)
     depth = depth_map(pose.apply(vertices), mesh.faces, camera)
-    mask = face_mask if face_mask is not None else np.ones(photo.shape[:2], bool)
+    trusted = mask_ramp(face_mask if face_mask is not None else np.ones(photo.shape[:2], bool))
     colours, weights = [], []
     for mirror in (False, True):
         flip = np.array([-1.0, 1.0, 1.0]) if mirror else np.ones(3)
@@ -250,7 +258,7 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
         inside = ((pixels[:, 0] >= 0) & (pixels[:, 0] < camera.width) & (pixels[:, 1] >= 0)
                   & (pixels[:, 1] < camera.height))
         visible = inside & (np.abs(depth[py, px] + cam_points[:, 2]) < DEPTH_TOLERANCE)
-        visible &= mask[py, px]
+        visible = visible * trusted[py, px]
         view = -cam_points / np.linalg.norm(cam_points, axis=1, keepdims=True)
         facing = np.clip(((cam_normals * view).sum(1) - 0.25) / 0.5, 0.0, 1.0)
         weights.append(visible * facing * (MIRROR_WEIGHT if mirror else 1.0))
@@ -262,19 +270,24 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
             colour = colour / np.maximum(shade, floor)
         colours.append(colour)
     direct, mirrored = weights
-    total = direct + mirrored * (direct < 0.5)
-    colour = (colours[0] * direct[:, None] + colours[1] * (mirrored * (direct < 0.5))[:, None]) \
+    mirrored = mirrored * np.clip(1.0 - 2.0 * direct, 0.0, 1.0)  # fades out as direct fades in
+    total = direct + mirrored
+    colour = (colours[0] * direct[:, None] + colours[1] * mirrored[:, None]) \
         / np.maximum(total, 1e-6)[:, None]
     alpha_texels = np.clip(np.maximum(direct, mirrored / MIRROR_WEIGHT * 0.8), 0.0, 1.0)
 
     base = procedural_linear(params, size)
     sampled = base.copy()
+    reached = np.zeros((size, size), bool)
+    reached[texel] = total > 0
     sampled[texel] = colour
     weight = np.zeros((size, size))
     weight[texel] = np.minimum(total, 1.0)
     factor = max(size // LOW_FREQUENCY, 1)
     corrected = sampled * _low(base, weight, factor) / np.maximum(_low(sampled, weight, factor),
                                                                   1e-4)
+    # texels the photo does not reach keep the procedural colour, whatever the mask's blur says
+    corrected[~reached] = base[~reached]
     alpha = np.zeros((size, size))
     alpha[texel] = alpha_texels
     alpha = feather(alpha, size)
@@ -282,6 +295,25 @@ def photo_texture(model: FaceModel, pose_params: dict[str, float], params: dict[
     log.debug("photo texture: %.0f%% of skin texels from the photo",
               100.0 * (alpha[texel] > 0.5).mean())
     return (np.round(linear_to_srgb(result) * 255.0)).astype(np.uint8)
+
+
+def mask_ramp(mask: np.ndarray) -> np.ndarray:
+    """(H, W) weight in 0..1 of each photo pixel: 0 outside ``mask`` (H, W) bool and within
+    ``EDGE_MARGIN`` of its edge, rising smoothly to 1 at ``EDGE_MARGIN + EDGE_WIDTH`` inside
+    (fractions of the mask's size, the square root of its area).
+
+    The mask's edge is ragged where hair covers the forehead, and the pixels along it mix skin
+    with hair or background: fading the photo out by the distance from that edge leaves no
+    seam, and the distance's contours are smooth where the edge itself is not.
+    """
+    from scipy.ndimage import distance_transform_edt
+
+    scale = float(np.sqrt(mask.sum()))
+    if scale == 0.0:
+        return np.zeros(mask.shape)
+    distance = distance_transform_edt(mask)
+    ramp = np.clip((distance - EDGE_MARGIN * scale) / (EDGE_WIDTH * scale), 0.0, 1.0)
+    return ramp * ramp * (3.0 - 2.0 * ramp)  # smoothstep: no kink where the fade starts/ends
 
 
 def feather(alpha: np.ndarray, size: int) -> np.ndarray:
