@@ -84,6 +84,9 @@ def test_astronaut_fit_preview_and_photo_texture(model, astronaut):
     assert result.stats["landmark_error_percent_eye_distance"] < 3.0
     # a light-skinned person: melanin on the light side of the range
     assert result.params["skin_melanin"] < 0.45
+    # her hair is dark blonde: light, and not red (the prior's default is 0.6 / 0.1)
+    assert 0.1 < result.params["hair_melanin"] < 0.4
+    assert result.params["hair_redness"] < 0.15
     assert result.texture.shape == (256, 256, 3) and result.texture.dtype == np.uint8
     preview = result.preview()
     assert preview.shape == (512, 3 * 512 + 8, 3)

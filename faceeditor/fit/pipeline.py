@@ -185,7 +185,9 @@ def fit_photo(model: FaceModel, image: np.ndarray, options: FitOptions = FitOpti
     fit = dataclasses.replace(fit, error=landmark_error(fit.projected, fit.landmarks,
                                                          mediapipe468()))
     params = fit.params if options.expression == "keep" else fit.neutral_params(model)
-    params = dict(params)
+    from faceeditor.fit.hair_colour import fit_hair_colour
+
+    params = dict(params) | fit_hair_colour(image, detected)  # {} when no hair shows
     texture = None
     if options.texture == "photo":
         report(0.8, "projecting the photo into the texture")
@@ -253,23 +255,17 @@ def face_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     ImageDraw.Draw(canvas).polygon([tuple(map(float, p)) for p in outline], fill=255)
     mask = np.asarray(canvas) > 127
     # above the brows hair often covers the forehead: keep only skin-coloured pixels there
-    from faceeditor.fit.skin import sample_skin, srgb_to_linear
+    from faceeditor.fit.landmarks import eye_distance
+    from faceeditor.fit.skin import sample_skin, skin_like, srgb_to_linear
 
     skin = sample_skin(image, landmarks)
-    from faceeditor.fit.landmarks import eye_distance
-
     brow = landmarks[[105, 334, 66, 296, 70, 300, 63, 293], 1].min() - 0.12 * eye_distance(
         landmarks)
     rows = np.flatnonzero(mask.any(1))
     top = rows[rows < brow]
     if len(top):
         part = srgb_to_linear(image[top].astype(np.float64) / 255.0)
-        chroma = part / np.maximum(part.sum(-1, keepdims=True), 1e-4)
-        skin_chroma = skin / max(skin.sum(), 1e-4)
-        brightness = np.log(np.maximum(part.sum(-1), 1e-4) / max(skin.sum(), 1e-4))
-        skin_like = ((np.abs(chroma - skin_chroma).sum(-1) < 0.08)
-                     & (np.abs(brightness) < 0.7))
-        mask[top] &= skin_like
+        mask[top] &= skin_like(part.reshape(-1, 3), skin).reshape(part.shape[:2])
     return mask
 
 

@@ -61,3 +61,12 @@ def skin_tone_of(target: np.ndarray, exposure: float = EXPOSURE) -> dict[str, fl
             if cost < best_cost:
                 best, best_cost = (float(melanin), float(hemoglobin)), cost
     return {"skin_melanin": best[0], "skin_hemoglobin": best[1]}
+
+
+def skin_like(colours: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """(N,) bool: which of ``colours`` (N, 3) linear RGB have the chroma and roughly the
+    brightness of ``skin`` (3,) linear RGB (not hair, not background)."""
+    total = max(float(skin.sum()), 1e-4)
+    chroma = colours / np.maximum(colours.sum(-1, keepdims=True), 1e-4)
+    brightness = np.log(np.maximum(colours.sum(-1), 1e-4) / total)
+    return (np.abs(chroma - skin / total).sum(-1) < 0.08) & (np.abs(brightness) < 0.7)

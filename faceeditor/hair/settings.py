@@ -84,10 +84,10 @@ def _linear(srgb: np.ndarray) -> np.ndarray:
 
 def hair_colour(melanin: float, redness: float) -> np.ndarray:
     """(3,) linear RGB diffuse colour of hair with these melanin amounts (0..1 each)."""
-    return _hair_colours(np.array([melanin], np.float64), np.array([redness], np.float64))[0]
+    return hair_colours(np.array([melanin], np.float64), np.array([redness], np.float64))[0]
 
 
-def _hair_colours(melanin: np.ndarray, redness: np.ndarray) -> np.ndarray:
+def hair_colours(melanin: np.ndarray, redness: np.ndarray) -> np.ndarray:
     """(n, 3) ``hair_colour`` of each of ``melanin`` and ``redness`` ((n,) each)."""
     table = colour_table()
     base, red = (np.stack([np.interp(melanin, table["melanin"], table[name][:, i])
@@ -106,7 +106,7 @@ def strand_colours(settings: HairSettings, count: int, rng: np.random.Generator,
     variation, greyed by about ``hair_grey``; ``darker`` (-1..1) shifts the melanin."""
     melanin = np.clip(settings["hair_melanin"] + 0.25 * darker + rng.normal(0, 0.025, count), 0, 1)
     redness = np.clip(settings["hair_redness"] + rng.normal(0, 0.03, count), 0, 1)
-    colours = _hair_colours(melanin, redness)
+    colours = hair_colours(melanin, redness)
     # cards carry many hairs: greying mixes white into each card by a varying share
     share = np.clip(settings["hair_grey"] * grey_scale * rng.uniform(0.4, 1.6, count), 0, 1)
     colours = colours + (grey_colour() * rng.uniform(0.85, 1.05, (count, 1)) - colours) \
