@@ -174,7 +174,7 @@ def report_photo(args, photo: dict, missed: int) -> None:
     table("Photo round trip: face scan-to-mesh error after similarity alignment",
           [("fitted", photo["fit"]), ("average head (no fit)", photo["mean"])], "mm")
     print(f"ratio fitted / average head (median): "
-          f"{np.median(photo['fit']) / np.median(photo['mean']):.2f}  (goal <= 0.6)")
+          f"{np.median(photo['fit']) / np.median(photo['mean']):.3f}  (goal <= 0.6)")
     table("Photo: expression error (mean |fitted - true| over 52 sliders)",
           [("fitted", photo["expr"]), ("all expressions at 0", photo["expr_mean"])], "slider")
     table("Photo: skin error (mean |fitted - true| of melanin and hemoglobin)",
