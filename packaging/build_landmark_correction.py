@@ -1,7 +1,7 @@
 """Build resources/fit/landmark_correction.npz: the learned correction of the detector's landmarks
 (``faceeditor.fit.correction``).
 
-How (reproducible, offline, about 15 minutes on one core):
+How (reproducible, offline, about 30 minutes on one core; the 1400 renders are most of it):
 
 1. packaging/landmark_training_renders.py renders ``--count`` heads drawn from the prior (seeds
    from 50000, disjoint from benchmarks/fit_quality.py's), with random expressions, pose,

@@ -95,7 +95,7 @@ def learning_arguments(description: str, output: Path) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--renders", type=Path, default=ROOT / "out" / "landmark_renders.npz")
-    parser.add_argument("--count", type=int, default=700, help="renders to make if missing")
+    parser.add_argument("--count", type=int, default=1400, help="renders to make if missing")
     parser.add_argument("--components", type=int, default=80)
     parser.add_argument("--ridge", type=float, default=0.001)
     parser.add_argument("--holdout", type=int, default=100)
