@@ -64,14 +64,19 @@ def hair_pixels(photo: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
     top, chin = landmarks[_TOP, :2], landmarks[_CHIN, :2]
     up = (top - chin) / max(np.linalg.norm(top - chin), 1e-6)
     across = np.array([-up[1], up[0]])
-    rows, columns = np.mgrid[0:height, 0:width]
+    # only the band's bounding box is searched (a phone photo has tens of millions of pixels)
+    corners = np.array([top + eye * (a * up + s * across)
+                        for a in BAND for s in (-HALF_WIDTH, HALF_WIDTH)])
+    x0, y0 = np.clip(np.floor(corners.min(0)).astype(int), 0, [width, height])
+    x1, y1 = np.clip(np.ceil(corners.max(0)).astype(int) + 1, 0, [width, height])
+    rows, columns = np.mgrid[y0:y1, x0:x1]
     offset = np.stack([columns - top[0], rows - top[1]], -1).astype(np.float64)
     along, side = offset @ up / eye, offset @ across / eye
     band = (along > BAND[0]) & (along < BAND[1]) & (np.abs(side) < HALF_WIDTH)
     expected = (BAND[1] - BAND[0]) * 2 * HALF_WIDTH * eye * eye
     if band.sum() < 0.5 * expected:  # the band is cut off by the photo's edge
         return None
-    colours = srgb_to_linear(photo[band][:, :3].astype(np.float64) / 255.0)
+    colours = srgb_to_linear(photo[y0:y1, x0:x1][band][:, :3].astype(np.float64) / 255.0)
     hair = colours[~skin_like(colours, sample_skin(photo, landmarks))]
     if len(hair) < MIN_SHARE * len(colours):
         return None
