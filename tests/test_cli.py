@@ -228,11 +228,11 @@ def test_app_without_a_display_says_so_in_one_line():
 
 def test_stats_prints_the_measurement_table_against_the_norms(tmp_path):
     plot = tmp_path / "stats.png"
-    result = run("stats", "-n", "4", "--population", "british", "--plot", str(plot))
+    result = run("stats", "-n", "4", "--population", "us_white", "--plot", str(plot))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "norm mean" in lines[0]
-    assert any(line.startswith("british    male   Head length (g-op)") for line in lines)
+    assert any(line.startswith("us_white   male   Head length (g-op)") for line in lines)
     assert "within bounds" in lines[-1]
     assert plot.stat().st_size > 1000
     bad = run("stats", "--population", "atlantis")

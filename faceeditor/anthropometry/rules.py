@@ -5,8 +5,8 @@ point of the zygomatic arch". Here each such landmark is a *region* (candidate v
 once on the average head) and a *direction*: on any head the landmark is the candidate vertex
 furthest along the direction (the region's support point), so it follows the shape as a caliper
 would (a wider cheek moves the zygion outward, not with one bound vertex). Landmarks that are
-skin features rather than extremes (``tr``, ``ls``, ``li``, ``t``) are bound to the surface.
-Every landmark also keeps a ``SurfacePoints`` binding at its average-head position for code that
+skin features rather than extremes (``tr``, ``ls``, ``li``, ``t``, ``pra``) are bound to the
+surface. Every landmark also keeps a ``SurfacePoints`` binding at its average-head position for code that
 needs fixed points.
 
 ``find_landmarks(model, params)`` re-derives everything from scratch on any head (regions
@@ -38,8 +38,11 @@ Definitions (Farkas 1994; soft tissue; mm; face toward +Z, Y up, subject's left 
   angle: its most inferior-posterior point on the head the rules are derived on, bound to the
   skin (a caliper finds the gonion by palpating the bone; as a support point it slid forward
   under the chin of full faces, so fat narrowed the measured mandible); ``eu`` the most
-  lateral point of the skull above the ears; ``sa``/``sba`` the highest/lowest point of the auricle; ``pra``/``pa`` its
-  most anterior/posterior point; ``t`` the front of the ear at mid-height.
+  lateral point of the skull above the ears; ``sa``/``sba`` the highest/lowest point of the
+  auricle (what the ear slider moves rigidly, ``AURICLE``), ``pa`` its most posterior point;
+  ``pra`` the helix root, the front of the auricle where it first stands ``AURICLE_RISE_MM``
+  off the head (the mesh's ear has a flat base plate flush with the head in front of the
+  visible ear), bound to the skin; ``t`` the front of that risen ear at mid-height, bound.
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ VERMILION = 0.4
 MENTON_TILT = 25.0
 #: The chin's underside (where ``gn`` and ``me`` are found) reaches this far behind ``pg``.
 CHIN_DEPTH_MM = 30.0
+#: The auricle is what the ear slider moves rigidly: at least this share of its largest move
+#: (at 0.9 the ring of scalp and cheek around the ear counted, and the ear measured 69 x 51 mm).
+AURICLE = 0.99
+#: The ear's front, ``pra`` (the helix root), is where the auricle first stands this many mm
+#: off the head; the mesh's ear has a base plate flush with the head about 12 mm in front of it.
+AURICLE_RISE_MM = 3.0
+#: The head's surface under the ear is fitted to the skin within this many mm of the auricle.
+HEAD_RING_MM = 12.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,24 +235,44 @@ def left_rules(model: FaceModel, mesh, v: np.ndarray, mid: dict[str, int]) -> di
     sn, prn = v[mid["sn"]], v[mid["prn"]]
     wing = nose[(v[nose, 1] > sn[1] - 2.0) & (v[nose, 1] < prn[1] + 8.0)
                 & (v[nose, 2] > sn[2] - 25.0)]
-    ear = left[moved_by(model, "l_ear_trans_forward", 0.9)[left]]
+    rigid = moved_by(model, "l_ear_trans_forward", AURICLE)
+    ear = left[rigid[left]]
+    risen = _risen(v, left, rigid)
     rules = {
         "en": _rule(margin, (-1, 0, 0)), "ex": _rule(margin, (1, 0, 0)),
         "ch": _rule(mouth, (1, 0, 0)), "al": _rule(wing, (1, 0, 0)),
         "sa": _rule(ear, (0, 1, 0)), "sba": _rule(ear, (0, -1, 0)),
-        "pra": _rule(ear, (0, 0, 1)), "pa": _rule(ear, (0, 0, -1)),
+        "pra": _rule([risen[np.argmax(v[risen, 2])]]), "pa": _rule(ear, (0, 0, -1)),
     }
     at = {name: v[rule.vertex(v)] for name, rule in rules.items()}
-    band = ear[np.abs(v[ear, 1] - 0.5 * (at["sa"][1] + at["sba"][1])) < 6.0]
+    band = risen[np.abs(v[risen, 1] - 0.5 * (at["sa"][1] + at["sba"][1])) < 6.0]
     rules["t"] = _rule([band[np.argmax(v[band, 2])]])
     not_ear = left[~moved_by(model, "l_ear_trans_forward", 0.02)[left]]
-    in_front = v[not_ear, 2] > at["pra"][2] + 5.0
+    in_front = v[not_ear, 2] > v[ear, 2].max() + 5.0
     skull = not_ear[(v[not_ear, 1] > at["sa"][1]) & (v[not_ear, 2] < v[mid["g"], 2] - 40.0)]
     cheek = not_ear[(v[not_ear, 1] < at["ex"][1]) & (v[not_ear, 1] > prn[1]) & in_front]
     jaw = left[moved_by(model, "chin_bones", 0.5)[left]]
     rules.update(eu=_rule(skull, (1, 0, 0)), zy=_rule(cheek, (1, 0, 0)),
                  go=_rule([_rule(jaw, (0, -1, -1)).vertex(v)]))
     return rules
+
+
+def _risen(v: np.ndarray, left: np.ndarray, rigid: np.ndarray) -> np.ndarray:
+    """(K,) ids of the auricle's vertices (``left`` ones of the ``rigid`` mask) standing more
+    than ``AURICLE_RISE_MM`` off the head: the side of the head is a quadratic x = f(y, z)
+    fitted to the skin around the auricle (the vertices within ``HEAD_RING_MM`` of it that the
+    ear slider does not move rigidly); the ear's flat base plate, flush with that surface in
+    front of the visible ear, is left out."""
+    ear, around = left[rigid[left]], left[~rigid[left]]
+    gap = np.sqrt(((v[around][:, None] - v[ear][None]) ** 2).sum(-1)).min(1)
+    ring = around[gap < HEAD_RING_MM]
+
+    def basis(ids):
+        y, z = v[ids, 1], v[ids, 2]
+        return np.stack([np.ones_like(y), y, z, y * y, y * z, z * z], 1)
+
+    surface, *_ = np.linalg.lstsq(basis(ring), v[ring, 0], rcond=None)
+    return ear[v[ear, 0] - basis(ear) @ surface > AURICLE_RISE_MM]
 
 
 def mirror_ids(v: np.ndarray, candidates: np.ndarray, ids: np.ndarray) -> np.ndarray:
