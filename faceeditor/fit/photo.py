@@ -30,6 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from faceeditor.fit.camera import HeadPose, PhotoCamera
+from faceeditor.fit.identity import IdentityPrior
 from faceeditor.fit.landmarks import (LandmarkSet, contour_normals, eye_distance,
                                      feature_weights, mediapipe468)
 from faceeditor.fit.solver import MM, PointProblem, levenberg_marquardt
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 #: weight (60 synthetic heads of seeds 60000.., none of the benchmark's or the training's: 3, 10
 #: and 20 within 0.01 mm of each other, 40 and 160 worse).
 IDENTITY_PRIOR = 10.0
+#: The same weight when the identity prior has its covariance (``fit.identity.IdentityPrior``):
+#: mm^2 per squared whitened unit.
+COVARIANCE_PRIOR = 10.0
 EXPRESSION_PRIOR = 20.0
 #: Outline landmarks are less certain than inner ones.
 CONTOUR_WEIGHT = 0.5
@@ -68,7 +72,8 @@ class PhotoFit:
         landmarks: (468, 2) detected landmark pixels.
         projected: (468, 2) fitted landmark pixels.
         error: mean landmark reprojection error in % of the eye distance (inner landmarks).
-        centre: (P,) the identity prior's centre (None: the population mean).
+        centre: the identity prior (``fit.identity.IdentityPrior``; None: the population
+            mean, independent spreads).
     """
 
     params: dict[str, float]
@@ -77,7 +82,7 @@ class PhotoFit:
     landmarks: np.ndarray
     projected: np.ndarray
     error: float
-    centre: np.ndarray | None = None
+    centre: IdentityPrior | None = None
 
     def neutral_params(self, model: FaceModel) -> dict[str, float]:
         """``params`` with every expression at its default (the neutral identity)."""
@@ -102,7 +107,7 @@ class LandmarkObjective:
 
     def __init__(self, model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
                  camera: PhotoCamera, start: np.ndarray, free: list[str],
-                 priors: dict[str, float], centre: np.ndarray | None = None):
+                 priors: dict[str, float], centre: IdentityPrior | np.ndarray | None = None):
         self.model = model
         self.camera = camera
         self.detected = detected[:, :2].astype(np.float64)
@@ -116,11 +121,21 @@ class LandmarkObjective:
         self.sqrt_weight = np.sqrt(weights)
         self.contour = landmarks.contour
         self.normals = contour_normals(self.detected, landmarks.contour_order)
-        prior = np.array([priors[model.spec.params[i].kind] for i in self.index])
-        self.prior_scale = np.sqrt(prior) / self.problem.spread[self.index]
+        kinds = [model.spec.params[i].kind for i in self.index]
+        spread = self.problem.spread[self.index]
+        # prior rows: root @ (values - prior_mean); independent spreads, or the identity's
+        # covariance (``IdentityPrior.root``, latent units) over the free identity sliders
+        self.prior_root = np.diag(np.sqrt([priors[kind] for kind in kinds]) / spread)
         # the prior's centre: the population mean, or a (P,) parameter vector (the identity
         # predicted from the landmarks, ``fit.identity``)
-        self.prior_mean = (self.problem.mean if centre is None else centre)[self.index]
+        vector = centre.centre if isinstance(centre, IdentityPrior) else centre
+        self.prior_mean = (self.problem.mean if vector is None else vector)[self.index]
+        if isinstance(centre, IdentityPrior) and centre.covariance is not None:
+            block = np.flatnonzero(np.isin(self.index, centre.index))
+            if len(block):
+                root = centre.root(self.index[block])  # per latent unit
+                self.prior_root[np.ix_(block, block)] = (np.sqrt(priors["covariance"]) * root
+                                                         / spread[block])
         self.lower = model.spec.minimum.astype(np.float64)[self.index]
         self.upper = model.spec.maximum.astype(np.float64)[self.index]
 
@@ -150,7 +165,7 @@ class LandmarkObjective:
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
         rows = self._landmark_rows(self.pixels(x) - self.detected).reshape(-1)
-        prior = self.prior_scale * (x[6:] - self.prior_mean)
+        prior = self.prior_root @ (x[6:] - self.prior_mean)
         return np.concatenate([rows, prior])
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
@@ -171,18 +186,19 @@ class LandmarkObjective:
         rows = self._landmark_rows(np.concatenate([pose_jac, param_jac], 2))
         rows = rows.reshape(-1, 6 + len(self.index))
         prior = np.zeros((len(self.index), 6 + len(self.index)))
-        prior[:, 6:] = np.diag(self.prior_scale)
+        prior[:, 6:] = self.prior_root
         return np.concatenate([rows, prior])
 
 
 def landmark_objective(model: FaceModel, landmarks: LandmarkSet, detected: np.ndarray,
                        camera: PhotoCamera, vector: np.ndarray, free: list[str],
-                       centre: np.ndarray | None = None) -> LandmarkObjective:
+                       centre: IdentityPrior | np.ndarray | None = None
+                       ) -> LandmarkObjective:
     """The ``LandmarkObjective`` of the photo fit (its priors, centred on ``centre`` or the
     population mean, pixels scaled to millimetres by the eye distance of the head ``vector``
     against the photo's)."""
     priors = {"phenotype": IDENTITY_PRIOR, "local": IDENTITY_PRIOR, "asym": IDENTITY_PRIOR,
-              "expression": EXPRESSION_PRIOR}
+              "expression": EXPRESSION_PRIOR, "covariance": COVARIANCE_PRIOR}
     objective = LandmarkObjective(model, landmarks, detected, camera, vector, free, priors,
                                   centre)
     model_eyes = eye_distance(objective.problem.positions(vector)[:, :2])  # mm
@@ -222,7 +238,7 @@ def fit_landmarks(model: FaceModel, detected: np.ndarray, width: int, height: in
                   landmarks: LandmarkSet | None = None, iterations: int = 12,
                   start: dict[str, float] | None = None,
                   progress: Progress | None = None,
-                  centre: np.ndarray | None = None,
+                  centre: IdentityPrior | None = None,
                   warm: PhotoFit | None = None) -> PhotoFit:
     """Fit pose, identity and expression to (468, 2|3) detected landmark pixels.
 
