@@ -59,15 +59,21 @@ def test_predicted_identity_is_closer_to_the_true_head_than_the_average_head(mod
     assert np.mean(after) < 0.9 * np.mean(before), (before, after)
 
 
-def test_a_regression_learned_from_a_known_linear_map_recovers_it():
-    rng = np.random.default_rng(2)
+def linear_landmarks(rng, count: int, modes: int):
+    """A random reference shape and ``count`` landmark sets that are that shape plus a known
+    linear map of ``modes`` latents: (reference (468, 2), latents (count, modes), pixels
+    (count, 468, 3))."""
     reference = rng.normal(0, 1, (468, 2))
     reference -= reference.mean(0)
     reference /= np.sqrt((reference ** 2).sum(1).mean())
-    latents = rng.normal(0, 1, (80, 5))
-    modes = rng.normal(0, 0.02, (5, 468, 3))
-    points = reference[None, :, [0, 1, 0]] * [1, 1, 0] + np.einsum("bk,knc->bnc", latents, modes)
-    points = points * 100 + [250, 250, 0]  # pixels; the frame removes position and scale
+    latents = rng.normal(0, 1, (count, modes))
+    basis = rng.normal(0, 0.02, (modes, 468, 3))
+    points = reference[None, :, [0, 1, 0]] * [1, 1, 0] + np.einsum("bk,knc->bnc", latents, basis)
+    return reference, latents, points * 100 + [250, 250, 0]  # the frame removes position, scale
+
+
+def test_a_regression_learned_from_a_known_linear_map_recovers_it():
+    reference, latents, points = linear_landmarks(np.random.default_rng(2), 80, 5)
     regression = fit_identity_regression(points[:60], latents[:60], list("abcde"), reference,
                                          components=20, ridge=1e-6)
     error = np.abs(regression.latents(points[60:]) - latents[60:]).mean()
@@ -107,13 +113,7 @@ def test_residual_covariance_recovers_the_noise_the_landmarks_do_not_explain():
     from faceeditor.fit.identity import residual_covariance
 
     rng = np.random.default_rng(4)
-    reference = rng.normal(0, 1, (468, 2))
-    reference -= reference.mean(0)
-    reference /= np.sqrt((reference ** 2).sum(1).mean())
-    seen = rng.normal(0, 1, (400, 3))
-    modes = rng.normal(0, 0.02, (3, 468, 3))
-    points = reference[None, :, [0, 1, 0]] * [1, 1, 0] + np.einsum("bk,knc->bnc", seen, modes)
-    points = points * 100 + [250, 250, 0]
+    reference, seen, points = linear_landmarks(rng, 400, 3)
     # latent 0 and 1 follow the landmarks; latent 2 adds noise the landmarks never show,
     # latent 3 is that noise again (perfectly correlated with 2's)
     hidden = rng.normal(0, 0.5, 400)
