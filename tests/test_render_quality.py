@@ -283,6 +283,27 @@ def test_surface_values_do_not_depend_on_the_head_drawn_before(head):
     assert not np.array_equal(b[:, 2], a_fresh[:, 2])  # the other head's lids differ
 
 
+def test_eyeballs_are_split_by_topology_whatever_the_pose_drawn_first(head):
+    """Each eyeball is one connected piece: the split (and so the eyes' frames) does not
+    depend on which side of x = 0 a vertex lies on. A head moved 35 mm to its left, about the
+    eyes' distance from the midline, used to put most of the right eyeball on the left, and the
+    split of the first head drawn was kept for the next ones (batch items rendered differently
+    after another item)."""
+    model, params, _ = head
+    mesh = model.evaluate(params)
+    moved = dataclasses.replace(mesh, vertices=mesh.vertices + np.float32([0.035, 0.0, 0.0]))
+    fresh = SurfaceCache()
+    upright = fresh.get(mesh, 0, occlusion=False)
+    sides = fresh._topology.eye_sides
+    assert len(sides) == 2 and not set(sides[0]) & set(sides[1])
+    assert mesh.vertices[sides[0], 0].mean() < 0 < mesh.vertices[sides[1], 0].mean()
+    cache = SurfaceCache()
+    cache.get(moved, 0, occlusion=False)
+    after = cache.get(mesh, 0, occlusion=False)
+    assert all(np.array_equal(a, b) for a, b in zip(cache._topology.eye_sides, sides))
+    np.testing.assert_array_equal(after.eyes, upright.eyes)
+
+
 def test_interactive_quality_shades_like_draft_without_the_detail(gl_context, head, textures):
     """The viewport's interactive frames: a second, cheaper program that follows every setting
     made before or after it was compiled (lights, albedo, view mode) and draws what draft

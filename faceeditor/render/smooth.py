@@ -295,10 +295,32 @@ def _eye_vertices(mesh: FaceMesh) -> dict[str, tuple[np.ndarray, ...]]:
         weights = np.where(inside, np.clip(1.0 - radius, 0.0, 1.0), 0.0)
     except AlbedoAssetError:
         weights = np.ones(len(indices))
-    x = to_numpy(mesh.vertices)[indices, 0]
-    sides = (x < 0, x >= 0)
+    sides = _eyeballs(faces[eye_faces], indices, to_numpy(mesh.vertices)[indices, 0])
     return {"eye_sides": tuple(indices[side] for side in sides),
             "iris_weights": tuple(weights[side].astype(np.float64) for side in sides)}
+
+
+def _eyeballs(eye_faces: np.ndarray, indices: np.ndarray,
+              x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right, left) boolean masks over ``indices`` (the eye part's sorted vertex ids): the
+    eye faces' two connected pieces, the one with the smaller mean ``x`` first. From the
+    topology, not from each vertex's side of x = 0: that depends on the head's pose and shape
+    (a posed head put one vertex of an eyeball on the wrong side), and the split is kept for
+    every later head of the same topology. Anything but two pieces: split at x = 0."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    local = np.searchsorted(indices, eye_faces)
+    edges = np.concatenate([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]])
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])),
+                       shape=(len(indices), len(indices)))
+    count, labels = connected_components(graph, directed=False)
+    if count != 2:
+        return x < 0, x >= 0
+    first = labels == 0
+    if x[first].mean() > x[~first].mean():
+        first = ~first
+    return first, ~first
 
 
 def eye_frames(vertices: np.ndarray, sides: tuple[np.ndarray, ...],
