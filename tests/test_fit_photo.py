@@ -75,10 +75,10 @@ def test_synthetic_round_trip_recovers_pose_and_smile(model):
     kept = fit_photo(model, image, FitOptions(texture="procedural", rerender=False),
                      landmarks=landmarks)
     assert neutral.params["nose_hump"] == pytest.approx(kept.params["nose_hump"])
-    # a refinement, not a new head: one slider moves little (the landmark correction built from
-    # 1400 renders leaves nose_hump 0.11 from the landmark-only fit; test_fit_shading bounds
-    # every slider's move by 0.3)
-    assert neutral.params["nose_hump"] == pytest.approx(fit.params["nose_hump"], abs=0.15)
+    # a refinement, not a new head: one slider moves little (with the assets built for the
+    # prior whose african noses protrude as the Nigerian norm says, nose_hump moves 0.16 from
+    # the landmark-only fit, 0.11 before; test_fit_shading bounds every slider's move by 0.3)
+    assert neutral.params["nose_hump"] == pytest.approx(fit.params["nose_hump"], abs=0.2)
 
 
 def test_astronaut_fit_preview_and_photo_texture(model, astronaut):

@@ -114,6 +114,12 @@ def penetration(mesh: FaceMesh, model: FaceModel | None = None) -> dict[str, np.
     return {part: np.concatenate(depths) for part, depths in out.items()}
 
 
+def pierced(depths: dict[str, np.ndarray]) -> bool:
+    """Whether any vertex of a ``penetration`` result lies through the skin (more than
+    ``TOLERANCE_MM`` in front of it)."""
+    return any(bool((depth > TOLERANCE_MM[part]).any()) for part, depth in depths.items())
+
+
 def breakage(mesh: FaceMesh, model: FaceModel | None = None,
              baseline: dict | None = None) -> dict[str, int]:
     """{part: number of its probed vertices through the skin} (parts: teeth, tongue, eyes).

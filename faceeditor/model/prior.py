@@ -241,22 +241,32 @@ def sex_of(params: Mapping[str, float]) -> str:
 def _sample_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mapping[str, float],
                   fixed: Mapping[str, float], prior: ShapePrior) -> dict[str, float]:
     """Local shape changes from the fitted prior, and asymmetries; redrawn (same stream) while
-    the geometry is broken, up to ``MAX_REDRAWS`` times."""
-    from faceeditor.model.breakage import is_broken, penetration
+    the geometry is broken, up to ``MAX_REDRAWS`` times.
+
+    Where the phenotypes alone already push an eye or the teeth through the skin (an old, heavy
+    head), a draw no worse than that is acceptable, but a draw with nothing through the skin is
+    preferred: the redraws go on for one, and the first acceptable draw is kept if none is."""
+    from faceeditor.model.breakage import is_broken, penetration, pierced
 
     base = dict(model.default_params())
     base.update(phenotypes)
     baseline = penetration(model.evaluate(base), model)
+    baseline_broken = pierced(baseline)
     values: dict[str, float] = {}
-    for attempt in range(MAX_REDRAWS + 1):
+    acceptable: dict[str, float] | None = None
+    for _ in range(MAX_REDRAWS + 1):
         values = _draw_shape(model, rng, phenotypes, fixed, prior)
         trial = dict(base)
         trial.update(values)
         trial.update(fixed)
         if not is_broken(model, trial, baseline):
-            break
-        if attempt == MAX_REDRAWS:
-            log.warning("prior: still broken after %d redraws; keeping the last", MAX_REDRAWS)
+            if not baseline_broken or not is_broken(model, trial):
+                return values
+            if acceptable is None:
+                acceptable = values
+    if acceptable is not None:
+        return acceptable
+    log.warning("prior: still broken after %d redraws; keeping the last", MAX_REDRAWS)
     return values
 
 
