@@ -114,12 +114,6 @@ def penetration(mesh: FaceMesh, model: FaceModel | None = None) -> dict[str, np.
     return {part: np.concatenate(depths) for part, depths in out.items()}
 
 
-def pierced(depths: dict[str, np.ndarray]) -> bool:
-    """Whether any vertex of a ``penetration`` result lies through the skin (more than
-    ``TOLERANCE_MM`` in front of it)."""
-    return any(bool((depth > TOLERANCE_MM[part]).any()) for part, depth in depths.items())
-
-
 def breakage(mesh: FaceMesh, model: FaceModel | None = None,
              baseline: dict | None = None) -> dict[str, int]:
     """{part: number of its probed vertices through the skin} (parts: teeth, tongue, eyes).
@@ -129,13 +123,23 @@ def breakage(mesh: FaceMesh, model: FaceModel | None = None,
     changes), more than ``ALLOWANCE_MM`` further out than there: what the phenotypes already
     do is not the shape sliders' doing and cannot be fixed by redrawing them.
     """
+    return through_skin(penetration(mesh, model), baseline)
+
+
+def through_skin(depths: dict[str, np.ndarray], baseline: dict | None = None) -> dict[str, int]:
+    """``breakage`` of a ``penetration`` result ``depths``: {part: vertices through the skin}."""
     counts = {}
-    for part, depth in penetration(mesh, model).items():
+    for part, depth in depths.items():
         limit = np.full(len(depth), TOLERANCE_MM[part])
         if baseline is not None:
             limit = np.maximum(limit, baseline[part] + ALLOWANCE_MM)
         counts[part] = int((depth > limit).sum())
     return counts
+
+
+def pierced(depths: dict[str, np.ndarray], baseline: dict | None = None) -> bool:
+    """Whether any vertex of a ``penetration`` result is through the skin (``through_skin``)."""
+    return any(through_skin(depths, baseline).values())
 
 
 def is_broken(model: FaceModel, params: Mapping[str, float],

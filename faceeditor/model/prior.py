@@ -246,7 +246,7 @@ def _sample_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mappin
     Where the phenotypes alone already push an eye or the teeth through the skin (an old, heavy
     head), a draw no worse than that is acceptable, but a draw with nothing through the skin is
     preferred: the redraws go on for one, and the first acceptable draw is kept if none is."""
-    from faceeditor.model.breakage import is_broken, penetration, pierced
+    from faceeditor.model.breakage import penetration, pierced
 
     base = dict(model.default_params())
     base.update(phenotypes)
@@ -259,8 +259,9 @@ def _sample_shape(model: FaceModel, rng: np.random.Generator, phenotypes: Mappin
         trial = dict(base)
         trial.update(values)
         trial.update(fixed)
-        if not is_broken(model, trial, baseline):
-            if not baseline_broken or not is_broken(model, trial):
+        depths = penetration(model.evaluate(trial), model)
+        if not pierced(depths, baseline):
+            if not baseline_broken or not pierced(depths):
                 return values
             if acceptable is None:
                 acceptable = values
